@@ -1,0 +1,230 @@
+#include "runtime/op_dispatch.h"
+
+#include <cstring>
+
+#include "kernels/reference.h"
+#include "runtime/tensor_util.h"
+#include "runtime/verifier.h"
+
+namespace qinfer {
+namespace {
+
+namespace ref = kernels::ref;
+
+class OpTensors {
+ public:
+  OpTensors(const schema::Model& model, const schema::Operator* op, uint8_t* arena)
+      : model_(model), op_(op), arena_(arena) {}
+
+  const schema::Tensor* tensor(int32_t index) const { return model_.tensors()->Get(index); }
+  const schema::Tensor* in(int32_t slot) const { return tensor(op_->inputs()->Get(slot)); }
+  const schema::Tensor* out() const { return tensor(op_->outputs()->Get(0)); }
+  int32_t num_inputs() const { return static_cast<int32_t>(op_->inputs()->size()); }
+
+  const void* Data(const schema::Tensor* t) const {
+    if (t->buffer() >= 0) return model_.buffers()->Get(t->buffer())->data()->data();
+    return arena_ + t->arena_offset();
+  }
+  const int8_t* In8(int32_t slot) const { return static_cast<const int8_t*>(Data(in(slot))); }
+  int8_t* Out8() const { return reinterpret_cast<int8_t*>(arena_ + out()->arena_offset()); }
+  const int32_t* Bias(int32_t slot) const {
+    if (slot >= num_inputs() || op_->inputs()->Get(slot) < 0) return nullptr;
+    return static_cast<const int32_t*>(Data(in(slot)));
+  }
+
+ private:
+  const schema::Model& model_;
+  const schema::Operator* op_;
+  uint8_t* arena_;
+};
+
+kernels::Requant RequantOf(const flatbuffers::Vector<int32_t>* m,
+                           const flatbuffers::Vector<int32_t>* s) {
+  return kernels::Requant{m->data(), s->data(), static_cast<int32_t>(m->size())};
+}
+
+void RunConv(const OpTensors& t, const schema::Conv2DOptions* o, bool depthwise) {
+  kernels::ConvParams p;
+  p.stride_h = o->stride_h();
+  p.stride_w = o->stride_w();
+  p.dilation_h = o->dilation_h();
+  p.dilation_w = o->dilation_w();
+  p.pad_top = o->pad_top();
+  p.pad_left = o->pad_left();
+  p.groups = o->groups();
+  p.depth_multiplier = o->depth_multiplier();
+  p.input_zero_point = t.in(0)->zero_point();
+  p.output_zero_point = t.out()->zero_point();
+  p.act_min = o->act_min();
+  p.act_max = o->act_max();
+  p.requant = RequantOf(o->multiplier(), o->shift());
+  if (depthwise) {
+    ref::DepthwiseConv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
+                         Dims4Of(t.out()), t.Out8());
+  } else {
+    ref::Conv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
+                Dims4Of(t.out()), t.Out8());
+  }
+}
+
+void RunFullyConnected(const OpTensors& t, const schema::FullyConnectedOptions* o) {
+  kernels::FullyConnectedParams p;
+  p.input_zero_point = t.in(0)->zero_point();
+  p.weights_zero_point = t.in(1)->zero_point();
+  p.output_zero_point = t.out()->zero_point();
+  p.act_min = o->act_min();
+  p.act_max = o->act_max();
+  p.requant = RequantOf(o->multiplier(), o->shift());
+  const int32_t out_features = Dim(t.in(1), 0);
+  const int32_t in_features = Dim(t.in(1), 1);
+  const int32_t batches = static_cast<int32_t>(ElementCount(t.in(0)) / in_features);
+  ref::FullyConnected(p, batches, in_features, out_features, t.In8(0), t.In8(1), t.Bias(2),
+                      t.Out8());
+}
+
+void RunAdd(const OpTensors& t, const schema::AddOptions* o) {
+  kernels::AddParams p;
+  p.input1_zero_point = t.in(0)->zero_point();
+  p.input2_zero_point = t.in(1)->zero_point();
+  p.output_zero_point = t.out()->zero_point();
+  p.left_shift = o->left_shift();
+  p.input1_multiplier = o->input1_multiplier();
+  p.input1_shift = o->input1_shift();
+  p.input2_multiplier = o->input2_multiplier();
+  p.input2_shift = o->input2_shift();
+  p.output_multiplier = o->output_multiplier();
+  p.output_shift = o->output_shift();
+  p.act_min = o->act_min();
+  p.act_max = o->act_max();
+  p.subtract = o->subtract();
+  ref::Add(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), Dims4Of(t.out()), t.Out8());
+}
+
+void RunMul(const OpTensors& t, const schema::MulOptions* o) {
+  kernels::MulParams p;
+  p.input1_zero_point = t.in(0)->zero_point();
+  p.input2_zero_point = t.in(1)->zero_point();
+  p.output_zero_point = t.out()->zero_point();
+  p.output_multiplier = o->output_multiplier();
+  p.output_shift = o->output_shift();
+  p.act_min = o->act_min();
+  p.act_max = o->act_max();
+  ref::Mul(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), Dims4Of(t.out()), t.Out8());
+}
+
+void RunPool(const OpTensors& t, const schema::Pool2DOptions* o, bool max) {
+  kernels::PoolParams p;
+  p.filter_h = o->filter_h();
+  p.filter_w = o->filter_w();
+  p.stride_h = o->stride_h();
+  p.stride_w = o->stride_w();
+  p.pad_top = o->pad_top();
+  p.pad_left = o->pad_left();
+  p.act_min = o->act_min();
+  p.act_max = o->act_max();
+  if (max) {
+    ref::MaxPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
+  } else {
+    ref::AvgPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
+  }
+}
+
+void RunMean(const OpTensors& t, const schema::MeanOptions* o) {
+  kernels::MeanParams p;
+  p.input_zero_point = t.in(0)->zero_point();
+  p.output_zero_point = t.out()->zero_point();
+  p.multiplier = o->multiplier();
+  p.shift = o->shift();
+  p.act_min = o->act_min();
+  p.act_max = o->act_max();
+  ref::MeanHW(p, Dims4Of(t.in(0)), t.In8(0), t.Out8());
+}
+
+void RunSoftmax(const OpTensors& t, const schema::SoftmaxOptions* o) {
+  kernels::SoftmaxParams p;
+  p.input_multiplier = o->input_multiplier();
+  p.input_left_shift = o->input_left_shift();
+  p.diff_min = o->diff_min();
+  const int32_t depth = Dim(t.in(0), Rank(t.in(0)) - 1);
+  const int32_t rows = static_cast<int32_t>(ElementCount(t.in(0)) / depth);
+  ref::Softmax(p, rows, depth, t.In8(0), t.Out8());
+}
+
+void RunRequantize(const OpTensors& t, const schema::RequantizeOptions* o) {
+  kernels::RequantizeParams p;
+  p.input_zero_point = t.in(0)->zero_point();
+  p.output_zero_point = t.out()->zero_point();
+  p.multiplier = o->multiplier();
+  p.shift = o->shift();
+  ref::Requantize(p, static_cast<int32_t>(ElementCount(t.in(0))), t.In8(0), t.Out8());
+}
+
+void RunConcatenation(const OpTensors& t, const schema::ConcatenationOptions* o) {
+  kernels::Dims4 dims[kMaxConcatInputs];
+  const int8_t* data[kMaxConcatInputs];
+  kernels::RequantizeParams params[kMaxConcatInputs];
+  const int32_t n = t.num_inputs();
+  for (int32_t i = 0; i < n; ++i) {
+    dims[i] = Dims4Of(t.in(i));
+    data[i] = t.In8(i);
+    params[i].input_zero_point = t.in(i)->zero_point();
+    params[i].output_zero_point = t.out()->zero_point();
+    params[i].multiplier = o->input_multiplier()->Get(i);
+    params[i].shift = o->input_shift()->Get(i);
+  }
+  const int32_t axis = o->axis() + (kMaxRank - Rank(t.out()));
+  ref::Concatenation(axis, n, dims, data, params, Dims4Of(t.out()), t.Out8());
+}
+
+void RunPad(const OpTensors& t, const schema::PadOptions* o) {
+  int32_t pads[2 * kMaxRank] = {0};
+  const int32_t lead = kMaxRank - Rank(t.in(0));
+  for (uint32_t i = 0; i < o->pads()->size(); ++i) pads[2 * lead + i] = o->pads()->Get(i);
+  ref::Pad(pads, static_cast<int8_t>(t.out()->zero_point()), Dims4Of(t.in(0)), t.In8(0),
+           Dims4Of(t.out()), t.Out8());
+}
+
+void RunTranspose(const OpTensors& t, const schema::TransposeOptions* o) {
+  int32_t perm[kMaxRank];
+  const int32_t lead = kMaxRank - Rank(t.in(0));
+  for (int32_t d = 0; d < kMaxRank; ++d) {
+    perm[d] = d < lead ? d : o->perm()->Get(d - lead) + lead;
+  }
+  ref::Transpose(perm, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
+}
+
+void RunReshape(const OpTensors& t) {
+  const int8_t* src = t.In8(0);
+  int8_t* dst = t.Out8();
+  // A planned view shares the bytes; otherwise copy (memmove: a constant never aliases).
+  if (src != dst) std::memmove(dst, src, static_cast<size_t>(ElementCount(t.out())));
+}
+
+}  // namespace
+
+void RunOperator(const schema::Model& model, const schema::Operator* op, uint8_t* arena) {
+  const OpTensors t(model, op, arena);
+  switch (op->opcode()) {
+    case schema::OpCode::CONV_2D: return RunConv(t, op->options_as_Conv2DOptions(), false);
+    case schema::OpCode::DEPTHWISE_CONV_2D: return RunConv(t, op->options_as_Conv2DOptions(), true);
+    case schema::OpCode::FULLY_CONNECTED:
+      return RunFullyConnected(t, op->options_as_FullyConnectedOptions());
+    case schema::OpCode::ADD: return RunAdd(t, op->options_as_AddOptions());
+    case schema::OpCode::MUL: return RunMul(t, op->options_as_MulOptions());
+    case schema::OpCode::MAX_POOL_2D: return RunPool(t, op->options_as_Pool2DOptions(), true);
+    case schema::OpCode::AVG_POOL_2D: return RunPool(t, op->options_as_Pool2DOptions(), false);
+    case schema::OpCode::MEAN: return RunMean(t, op->options_as_MeanOptions());
+    case schema::OpCode::SOFTMAX: return RunSoftmax(t, op->options_as_SoftmaxOptions());
+    case schema::OpCode::LOOKUP_TABLE:
+      return ref::LookupTable(op->options_as_LookupTableOptions()->table()->data(),
+                              static_cast<int32_t>(ElementCount(t.in(0))), t.In8(0), t.Out8());
+    case schema::OpCode::REQUANTIZE: return RunRequantize(t, op->options_as_RequantizeOptions());
+    case schema::OpCode::CONCATENATION:
+      return RunConcatenation(t, op->options_as_ConcatenationOptions());
+    case schema::OpCode::PAD: return RunPad(t, op->options_as_PadOptions());
+    case schema::OpCode::TRANSPOSE: return RunTranspose(t, op->options_as_TransposeOptions());
+    case schema::OpCode::RESHAPE: return RunReshape(t);
+  }
+}
+
+}  // namespace qinfer

@@ -1,0 +1,267 @@
+#include "runtime/verifier.h"
+
+#include <cstdint>
+
+#include "runtime/error_report.h"
+#include "runtime/tensor_util.h"
+#include "runtime/verify_op.h"
+#include "schema/qinfer_generated.h"
+
+namespace qinfer {
+namespace {
+
+constexpr int64_t kMaxTensorBytes = 0x7fffffff;
+constexpr int32_t kArenaAlignment = 16;
+constexpr int32_t kMaxAliasChain = 16;
+
+#define QINFER_CHECK(expr)                      \
+  do {                                          \
+    const Status status_ = (expr);              \
+    if (status_ != Status::kOk) return status_; \
+  } while (0)
+
+ErrorReport TensorError(Error* error, Status code, int32_t t) {
+  ErrorReport r(error, code, -1, t);
+  r << "tensor " << t << ": ";
+  return r;
+}
+
+Status VerifyTensor(const schema::Model* m, int32_t t, Error* error) {
+  const schema::Tensor* tensor = m->tensors()->Get(t);
+  if (tensor->shape() == nullptr) return TensorError(error, Status::kMissingField, t) << "shape missing";
+  const int32_t rank = Rank(tensor);
+  if (rank < 1 || rank > kMaxRank) {
+    return TensorError(error, Status::kBadShape, t) << "rank " << rank << " not in [1, 4]";
+  }
+  int64_t bytes = ElementBytes(tensor->dtype());
+  for (int32_t d = 0; d < rank; ++d) {
+    const int32_t dim = Dim(tensor, d);
+    if (dim < 1) return TensorError(error, Status::kBadShape, t) << "dim " << d << " = " << dim << " < 1";
+    bytes *= dim;
+    if (bytes > kMaxTensorBytes) {
+      return TensorError(error, Status::kTooLarge, t) << "byte size exceeds 2^31 - 1";
+    }
+  }
+  switch (tensor->dtype()) {
+    case schema::DType::INT8:
+      if (tensor->zero_point() < -128 || tensor->zero_point() > 127) {
+        return TensorError(error, Status::kBadZeroPoint, t) << "zero point " << tensor->zero_point()
+                                                            << " out of [-128, 127]";
+      }
+      break;
+    case schema::DType::INT32:
+      if (tensor->zero_point() != 0) {
+        return TensorError(error, Status::kBadZeroPoint, t) << "int32 zero point must be 0";
+      }
+      break;
+    default:
+      return TensorError(error, Status::kBadDType, t) << "unknown dtype";
+  }
+  if (tensor->buffer() >= 0) {
+    const auto* buffers = m->buffers();
+    if (buffers == nullptr || tensor->buffer() >= static_cast<int32_t>(buffers->size())) {
+      return TensorError(error, Status::kBadBuffer, t) << "buffer " << tensor->buffer() << " out of range";
+    }
+    const auto* data = buffers->Get(tensor->buffer())->data();
+    if (data == nullptr || static_cast<int64_t>(data->size()) != bytes) {
+      return TensorError(error, Status::kBadBuffer, t)
+             << "buffer holds " << (data == nullptr ? 0 : data->size()) << " bytes, shape needs " << bytes;
+    }
+    // The model base is 16-aligned (checked on load), so this is alignment in flash too.
+    if (reinterpret_cast<uintptr_t>(data->data()) % kArenaAlignment != 0) {
+      return TensorError(error, Status::kBadBuffer, t) << "buffer not 16-byte aligned";
+    }
+    if (tensor->arena_offset() != -1) {
+      return TensorError(error, Status::kArenaPlanInvalid, t) << "constant with an arena offset";
+    }
+    return Status::kOk;
+  }
+  if (tensor->buffer() != -1) return TensorError(error, Status::kBadBuffer, t) << "bad buffer index";
+  if (tensor->dtype() != schema::DType::INT8) {
+    return TensorError(error, Status::kBadDType, t) << "activations must be int8";
+  }
+  const int64_t offset = tensor->arena_offset();
+  if (offset < 0 || offset % kArenaAlignment != 0 || offset + bytes > m->arena_bytes()) {
+    return TensorError(error, Status::kArenaPlanInvalid, t)
+           << "arena offset " << offset << " + " << bytes << " bytes not 16-aligned inside arena of "
+           << m->arena_bytes();
+  }
+  return Status::kOk;
+}
+
+bool IsConstant(const schema::Model* m, int32_t t) { return m->tensors()->Get(t)->buffer() >= 0; }
+
+bool Contains(const flatbuffers::Vector<int32_t>* v, int32_t value) {
+  for (uint32_t i = 0; i < v->size(); ++i) {
+    if (v->Get(i) == value) return true;
+  }
+  return false;
+}
+
+// Graph inputs/outputs: in range, activations, distinct.
+Status VerifyGraphEnds(const schema::Model* m, const flatbuffers::Vector<int32_t>* ends,
+                       const char* what, Error* error) {
+  if (ends == nullptr || ends->size() == 0) {
+    ErrorReport r(error, Status::kMissingField, -1, -1);
+    return r << "graph has no " << what;
+  }
+  const int32_t num_tensors = static_cast<int32_t>(m->tensors()->size());
+  for (uint32_t i = 0; i < ends->size(); ++i) {
+    const int32_t t = ends->Get(i);
+    if (t < 0 || t >= num_tensors) {
+      ErrorReport r(error, Status::kBadTensorIndex, -1, t);
+      return r << what << "[" << i << "] = " << t << " out of range";
+    }
+    if (IsConstant(m, t)) {
+      return TensorError(error, Status::kBadBuffer, t) << "graph " << what << " is a constant";
+    }
+    for (uint32_t j = 0; j < i; ++j) {
+      if (ends->Get(j) == t) return TensorError(error, Status::kBadTensorIndex, t) << "listed twice in " << what;
+    }
+  }
+  return Status::kOk;
+}
+
+// Indices in range; each activation is produced once, by the op its live_from names, and
+// read only after that and no later than its live_until.
+Status VerifyDataflow(const schema::Model* m, Error* error) {
+  const int32_t num_tensors = static_cast<int32_t>(m->tensors()->size());
+  const int32_t num_ops = static_cast<int32_t>(m->operators()->size());
+  for (int32_t i = 0; i < num_ops; ++i) {
+    const auto* op = m->operators()->Get(i);
+    if (op->inputs() == nullptr || op->outputs() == nullptr) {
+      return OpError(error, Status::kMissingField, m, i) << "inputs/outputs missing";
+    }
+    if (op->outputs()->size() != 1) {
+      return OpError(error, Status::kBadOpArity, m, i) << "must have exactly one output";
+    }
+    for (uint32_t s = 0; s < op->inputs()->size(); ++s) {
+      const int32_t t = op->inputs()->Get(s);
+      if (t == -1) continue;  // absent optional input; VerifyOperator decides if allowed
+      if (t < 0 || t >= num_tensors) {
+        return OpError(error, Status::kBadTensorIndex, m, i) << "inputs[" << s << "] = " << t
+                                                            << " out of range";
+      }
+      if (IsConstant(m, t)) continue;
+      const auto* tensor = m->tensors()->Get(t);
+      if (tensor->live_from() >= i) {
+        return OpError(error, Status::kUseBeforeDefinition, m, i)
+               << "reads tensor " << t << " which op " << tensor->live_from() << " produces";
+      }
+      if (tensor->live_until() < i) {
+        return OpError(error, Status::kArenaPlanInvalid, m, i)
+               << "reads tensor " << t << " after its live range ends at op " << tensor->live_until();
+      }
+    }
+    const int32_t out = op->outputs()->Get(0);
+    if (out < 0 || out >= num_tensors) {
+      return OpError(error, Status::kBadTensorIndex, m, i) << "output " << out << " out of range";
+    }
+    if (IsConstant(m, out)) return OpError(error, Status::kBadBuffer, m, i) << "writes a constant";
+    if (m->tensors()->Get(out)->live_from() != i) {
+      return OpError(error, Status::kArenaPlanInvalid, m, i)
+             << "output tensor " << out << " has live_from " << m->tensors()->Get(out)->live_from();
+    }
+  }
+  for (int32_t t = 0; t < num_tensors; ++t) {
+    if (IsConstant(m, t)) continue;
+    const auto* tensor = m->tensors()->Get(t);
+    const int32_t from = tensor->live_from();
+    const bool is_input = Contains(m->inputs(), t);
+    if (is_input ? from != -1
+                 : (from < 0 || from >= num_ops || m->operators()->Get(from)->outputs()->Get(0) != t)) {
+      return TensorError(error, Status::kUseBeforeDefinition, t)
+             << (is_input ? "graph input must have live_from -1" : "no op produces it at live_from");
+    }
+    if (tensor->live_until() < from || tensor->live_until() > num_ops) {
+      return TensorError(error, Status::kArenaPlanInvalid, t) << "bad live range";
+    }
+    if (Contains(m->outputs(), t) && tensor->live_until() != num_ops) {
+      return TensorError(error, Status::kArenaPlanInvalid, t) << "graph output must live until the end";
+    }
+  }
+  return Status::kOk;
+}
+
+bool BytesOverlap(int64_t a_off, int64_t a_len, int64_t b_off, int64_t b_len) {
+  return a_off < b_off + b_len && b_off < a_off + a_len;
+}
+
+int64_t TensorBytes(const schema::Tensor* t) { return ElementCount(t) * ElementBytes(t->dtype()); }
+
+// True if `t` is a zero-copy RESHAPE view of `base` (possibly through a chain of views).
+bool IsViewOf(const schema::Model* m, int32_t t, int32_t base) {
+  for (int32_t step = 0; step < kMaxAliasChain; ++step) {
+    const auto* tensor = m->tensors()->Get(t);
+    if (tensor->live_from() < 0) return false;
+    const auto* op = m->operators()->Get(tensor->live_from());
+    if (op->opcode() != schema::OpCode::RESHAPE) return false;
+    const int32_t src = op->inputs()->Get(0);
+    if (IsConstant(m, src) || m->tensors()->Get(src)->arena_offset() != tensor->arena_offset()) {
+      return false;
+    }
+    if (src == base) return true;
+    t = src;
+  }
+  return false;
+}
+
+Status VerifyPlan(const schema::Model* m, Error* error) {
+  const int32_t num_tensors = static_cast<int32_t>(m->tensors()->size());
+  for (int32_t a = 0; a < num_tensors; ++a) {
+    if (IsConstant(m, a)) continue;
+    const auto* ta = m->tensors()->Get(a);
+    for (int32_t b = a + 1; b < num_tensors; ++b) {
+      if (IsConstant(m, b)) continue;
+      const auto* tb = m->tensors()->Get(b);
+      if (!BytesOverlap(ta->arena_offset(), TensorBytes(ta), tb->arena_offset(), TensorBytes(tb))) continue;
+      if (ta->live_until() < tb->live_from() || tb->live_until() < ta->live_from()) continue;
+      if (IsViewOf(m, b, a) || IsViewOf(m, a, b)) continue;
+      return TensorError(error, Status::kArenaOverlap, a)
+             << "overlaps tensor " << b << " in the arena while both are live";
+    }
+  }
+  const int32_t num_ops = static_cast<int32_t>(m->operators()->size());
+  for (int32_t i = 0; i < num_ops; ++i) {
+    const auto* op = m->operators()->Get(i);
+    const int64_t bytes = op->scratch_bytes();
+    if (bytes == 0 && op->scratch_offset() == -1) continue;
+    const int64_t offset = op->scratch_offset();
+    if (bytes < 0 || offset < 0 || offset % kArenaAlignment != 0 || offset + bytes > m->arena_bytes()) {
+      return OpError(error, Status::kArenaPlanInvalid, m, i) << "scratch outside the arena";
+    }
+    for (int32_t t = 0; t < num_tensors; ++t) {
+      if (IsConstant(m, t)) continue;
+      const auto* tensor = m->tensors()->Get(t);
+      if (tensor->live_from() <= i && i <= tensor->live_until() &&
+          BytesOverlap(offset, bytes, tensor->arena_offset(), TensorBytes(tensor))) {
+        return OpError(error, Status::kArenaOverlap, m, i) << "scratch overlaps live tensor " << t;
+      }
+    }
+  }
+  return Status::kOk;
+}
+
+}  // namespace
+
+Status VerifyModel(const schema::Model* m, Error* error) {
+  if (m->tensors() == nullptr || m->operators() == nullptr) {
+    ErrorReport r(error, Status::kMissingField, -1, -1);
+    return r << "model has no tensors or operators";
+  }
+  const int64_t num_tensors = m->tensors()->size();
+  const int64_t num_ops = m->operators()->size();
+  if (num_tensors > kMaxTensors || num_ops > kMaxOperators || num_ops == 0) {
+    ErrorReport r(error, Status::kTooLarge, -1, -1);
+    return r << num_tensors << " tensors and " << num_ops << " ops; limits are " << kMaxTensors
+             << " and " << kMaxOperators << " (at least one op)";
+  }
+  for (int32_t t = 0; t < num_tensors; ++t) QINFER_CHECK(VerifyTensor(m, t, error));
+  QINFER_CHECK(VerifyGraphEnds(m, m->inputs(), "inputs", error));
+  QINFER_CHECK(VerifyGraphEnds(m, m->outputs(), "outputs", error));
+  QINFER_CHECK(VerifyDataflow(m, error));
+  for (int32_t i = 0; i < num_ops; ++i) QINFER_CHECK(VerifyOperator(m, i, error));
+  return VerifyPlan(m, error);
+}
+
+}  // namespace qinfer
