@@ -16,6 +16,7 @@ ErrorReport OpError(Error* error, Status code, const schema::Model* model, int32
 namespace {
 
 constexpr int64_t kInt32Max = 2147483647;
+constexpr int32_t kMaxSoftmaxDepth = 4095;
 
 class OpCheck {
  public:
@@ -120,6 +121,25 @@ class OpCheck {
     return Status::kOk;
   }
 
+  // The int32 accumulator must not overflow: |bias| + depth * max|term| <= INT32_MAX.
+  Status AccumulatorBound(const schema::Tensor* bias, int64_t depth, int64_t max_term) const {
+    int64_t max_bias = 0;
+    if (bias != nullptr) {
+      const auto* data = model_->buffers()->Get(bias->buffer())->data();
+      const int64_t n = ElementCount(bias);
+      for (int64_t i = 0; i < n; ++i) {
+        int32_t v;
+        __builtin_memcpy(&v, data->data() + 4 * i, 4);
+        const int64_t a = v < 0 ? -static_cast<int64_t>(v) : v;
+        max_bias = a > max_bias ? a : max_bias;
+      }
+    }
+    if (max_bias + depth * max_term > kInt32Max) {
+      return Fail(Status::kTooLarge) << "accumulator may overflow int32 (depth " << depth << ")";
+    }
+    return Status::kOk;
+  }
+
   Status SameZeroPoint(const schema::Tensor* a, const schema::Tensor* b) const {
     if (a->zero_point() != b->zero_point()) {
       return Fail(Status::kBadZeroPoint) << "input zero point " << a->zero_point()
@@ -216,6 +236,9 @@ Status VerifyConv(const OpCheck& c, bool depthwise) {
   QINFER_CHECK(c.Window("width", Dim(in, 2), Dim(w, 2), o->stride_w(), o->dilation_w(),
                         o->pad_left(), o->pad_right(), Dim(out, 2)));
   QINFER_CHECK(c.Bias(bias, out_channels));
+  // Weights have zero point 0, so a term is at most 128 * 255.
+  const int64_t depth = static_cast<int64_t>(Dim(w, 1)) * Dim(w, 2) * (depthwise ? 1 : Dim(w, 3));
+  QINFER_CHECK(c.AccumulatorBound(bias, depth, 128 * 255));
   QINFER_CHECK(c.RequantVectors(o->multiplier(), o->shift(), out_channels));
   return c.Activation(o->act_min(), o->act_max());
 }
@@ -243,7 +266,9 @@ Status VerifyFullyConnected(const OpCheck& c) {
     return c.Fail(Status::kShapeMismatch) << "output must be [" << batches << ", "
                                           << out_features << "]";
   }
-  QINFER_CHECK(c.Bias(c.num_inputs() > 2 ? c.input(2) : nullptr, out_features));
+  const auto* bias = c.num_inputs() > 2 ? c.input(2) : nullptr;
+  QINFER_CHECK(c.Bias(bias, out_features));
+  QINFER_CHECK(c.AccumulatorBound(bias, in_features, 255 * 255));
   QINFER_CHECK(c.RequantVectors(o->multiplier(), o->shift(), out_features));
   return c.Activation(o->act_min(), o->act_max());
 }
@@ -273,8 +298,12 @@ Status VerifyAdd(const OpCheck& c) {
   const auto* o = c.op()->options_as_AddOptions();
   if (o == nullptr) return c.Fail(Status::kBadOptions) << "AddOptions missing";
   QINFER_CHECK(VerifyBroadcast(c));
-  if (o->left_shift() < 0 || o->left_shift() > 23) {
-    return c.Fail(Status::kBadParam) << "left_shift = " << o->left_shift() << " out of [0, 23]";
+  // (x - z) << left_shift, scaled by multipliers below 1, twice: the sum must fit int32.
+  if (o->left_shift() < 0 || o->left_shift() > 22) {
+    return c.Fail(Status::kBadParam) << "left_shift = " << o->left_shift() << " out of [0, 22]";
+  }
+  if (o->input1_shift() > 0 || o->input2_shift() > 0) {
+    return c.Fail(Status::kBadRequant) << "input shifts must be <= 0";
   }
   QINFER_CHECK(c.Multiplier(o->input1_multiplier(), "input1_multiplier"));
   QINFER_CHECK(c.Multiplier(o->input2_multiplier(), "input2_multiplier"));
@@ -330,6 +359,9 @@ Status VerifyMean(const OpCheck& c) {
   QINFER_CHECK(c.Int8(in, "input"));
   QINFER_CHECK(c.Int8(out, "output"));
   QINFER_CHECK(c.RankIs(in, 4, "input"));
+  if (static_cast<int64_t>(Dim(in, 1)) * Dim(in, 2) * 255 > kInt32Max) {
+    return c.Fail(Status::kTooLarge) << "H*W too large for the int32 sum";
+  }
   if (ElementCount(out) != static_cast<int64_t>(Dim(in, 0)) * Dim(in, 3) ||
       Dim(out, Rank(out) - 1) != Dim(in, 3)) {
     return c.Fail(Status::kShapeMismatch) << "output must hold N*C elements, C last";
@@ -352,6 +384,10 @@ Status VerifySoftmax(const OpCheck& c) {
     return c.Fail(Status::kShapeMismatch) << "last dims differ";
   }
   if (out->zero_point() != -128) return c.Fail(Status::kBadZeroPoint) << "output zero point must be -128";
+  // The Q12.19 sum of up to `depth` exps of at most 1.0 must fit int32.
+  if (Dim(in, Rank(in) - 1) > kMaxSoftmaxDepth) {
+    return c.Fail(Status::kBadShape) << "softmax depth above " << kMaxSoftmaxDepth;
+  }
   QINFER_CHECK(c.Multiplier(o->input_multiplier(), "input_multiplier"));
   const int32_t shift = o->input_left_shift();
   if (shift < 0 || shift > 30) return c.Fail(Status::kBadParam) << "input_left_shift out of [0, 30]";

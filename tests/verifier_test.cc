@@ -162,6 +162,11 @@ TEST(Verifier, EachRuleRejectsItsBadModel) {
        }},
       {"graph input produced by an op", Status::kUseBeforeDefinition, "graph input",
        [](Base& b) { b.mb.SetInputs({b.in, b.conv_out}); }},
+      {"accumulator overflow", Status::kTooLarge, "accumulator may overflow",
+       [](Base& b) {
+         const int32_t big[3] = {2147483000, 0, 0};
+         std::memcpy(b.mb.tensor(b.b).data.data(), big, sizeof(big));
+       }},
       {"constant output", Status::kBadBuffer, "writes a constant",
        [](Base& b) { b.mb.op(1).outputs = {b.fw}; }},
   };
