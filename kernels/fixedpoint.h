@@ -34,6 +34,13 @@ inline int32_t Clamp(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
+// v + zero_point clamped to [lo, hi] (inside int8). Exact even when v is near the int32
+// limits, where a plain int32 sum would overflow.
+inline int8_t AddZeroPointAndClamp(int32_t v, int32_t zero_point, int32_t lo, int32_t hi) {
+  const int64_t sum = static_cast<int64_t>(v) + zero_point;
+  return static_cast<int8_t>(sum < lo ? lo : (sum > hi ? hi : sum));
+}
+
 }  // namespace kernels
 }  // namespace qinfer
 

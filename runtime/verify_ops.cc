@@ -164,6 +164,10 @@ class OpCheck {
     }
     if (pad_a < 0 || pad_b < 0) return Fail(Status::kBadParam) << axis << ": negative padding";
     const int64_t effective = static_cast<int64_t>(filter - 1) * dilation + 1;
+    // Kernels index with int32: keep every window coordinate far from overflow.
+    if (static_cast<int64_t>(in) + pad_a + pad_b + effective + stride > (int64_t{1} << 30)) {
+      return Fail(Status::kTooLarge) << axis << ": window geometry exceeds 2^30";
+    }
     const int64_t numerator = static_cast<int64_t>(in) + pad_a + pad_b - effective;
     if (numerator < 0) {
       return Fail(Status::kShapeMismatch) << axis << ": filter larger than the padded input";

@@ -40,11 +40,10 @@ void Conv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
             }
           }
           const int32_t r = RequantIndex(p.requant, oc);
-          const int32_t v =
-              MultiplyByQuantizedMultiplier(acc, p.requant.multiplier[r], p.requant.shift[r]) +
-              p.output_zero_point;
+          const int32_t scaled =
+              MultiplyByQuantizedMultiplier(acc, p.requant.multiplier[r], p.requant.shift[r]);
           output[((static_cast<int64_t>(n) * out_h + oy) * out_w + ox) * out_c + oc] =
-              static_cast<int8_t>(Clamp(v, p.act_min, p.act_max));
+              AddZeroPointAndClamp(scaled, p.output_zero_point, p.act_min, p.act_max);
         }
       }
     }

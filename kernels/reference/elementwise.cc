@@ -31,23 +31,20 @@ inline int8_t AddOne(const AddParams& p, int32_t x1, int32_t x2) {
   const int32_t sa = MultiplyByQuantizedMultiplier(a, p.input1_multiplier, p.input1_shift);
   const int32_t sb = MultiplyByQuantizedMultiplier(b, p.input2_multiplier, p.input2_shift);
   const int32_t raw = p.subtract ? sa - sb : sa + sb;
-  const int32_t v = MultiplyByQuantizedMultiplier(raw, p.output_multiplier, p.output_shift) +
-                    p.output_zero_point;
-  return static_cast<int8_t>(Clamp(v, p.act_min, p.act_max));
+  const int32_t scaled = MultiplyByQuantizedMultiplier(raw, p.output_multiplier, p.output_shift);
+  return AddZeroPointAndClamp(scaled, p.output_zero_point, p.act_min, p.act_max);
 }
 
 inline int8_t MulOne(const MulParams& p, int32_t x1, int32_t x2) {
   const int32_t prod = (x1 - p.input1_zero_point) * (x2 - p.input2_zero_point);
-  const int32_t v = MultiplyByQuantizedMultiplier(prod, p.output_multiplier, p.output_shift) +
-                    p.output_zero_point;
-  return static_cast<int8_t>(Clamp(v, p.act_min, p.act_max));
+  const int32_t scaled = MultiplyByQuantizedMultiplier(prod, p.output_multiplier, p.output_shift);
+  return AddZeroPointAndClamp(scaled, p.output_zero_point, p.act_min, p.act_max);
 }
 
 }  // namespace
 
 void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
-         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims,
-         int8_t* output) {
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output) {
   const Strides s1 = BroadcastStrides(input1_dims);
   const Strides s2 = BroadcastStrides(input2_dims);
   int8_t* out = output;
@@ -65,8 +62,7 @@ void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
 }
 
 void Mul(const MulParams& p, const Dims4& input1_dims, const int8_t* input1,
-         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims,
-         int8_t* output) {
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output) {
   const Strides s1 = BroadcastStrides(input1_dims);
   const Strides s2 = BroadcastStrides(input2_dims);
   int8_t* out = output;

@@ -20,11 +20,10 @@ void FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_f
         acc += (static_cast<int32_t>(w[i]) - zw) * (static_cast<int32_t>(x[i]) - zi);
       }
       const int32_t r = RequantIndex(p.requant, o);
-      const int32_t v =
-          MultiplyByQuantizedMultiplier(acc, p.requant.multiplier[r], p.requant.shift[r]) +
-          p.output_zero_point;
+      const int32_t scaled =
+          MultiplyByQuantizedMultiplier(acc, p.requant.multiplier[r], p.requant.shift[r]);
       output[static_cast<int64_t>(b) * out_features + o] =
-          static_cast<int8_t>(Clamp(v, p.act_min, p.act_max));
+          AddZeroPointAndClamp(scaled, p.output_zero_point, p.act_min, p.act_max);
     }
   }
 }

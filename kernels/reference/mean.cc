@@ -14,13 +14,12 @@ void MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, i
     for (int32_t c = 0; c < c_count; ++c) {
       int32_t acc = 0;
       for (int32_t i = 0; i < hw; ++i) {
-        acc += static_cast<int32_t>(in_n[static_cast<int64_t>(i) * c_count + c]) -
-               p.input_zero_point;
+        acc +=
+            static_cast<int32_t>(in_n[static_cast<int64_t>(i) * c_count + c]) - p.input_zero_point;
       }
-      const int32_t v =
-          MultiplyByQuantizedMultiplier(acc, p.multiplier, p.shift) + p.output_zero_point;
+      const int32_t scaled = MultiplyByQuantizedMultiplier(acc, p.multiplier, p.shift);
       output[static_cast<int64_t>(n) * c_count + c] =
-          static_cast<int8_t>(Clamp(v, p.act_min, p.act_max));
+          AddZeroPointAndClamp(scaled, p.output_zero_point, p.act_min, p.act_max);
     }
   }
 }

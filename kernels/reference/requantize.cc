@@ -11,11 +11,9 @@ namespace ref {
 
 void Requantize(const RequantizeParams& p, int32_t count, const int8_t* input, int8_t* output) {
   for (int32_t i = 0; i < count; ++i) {
-    const int32_t v = MultiplyByQuantizedMultiplier(
-                          static_cast<int32_t>(input[i]) - p.input_zero_point, p.multiplier,
-                          p.shift) +
-                      p.output_zero_point;
-    output[i] = static_cast<int8_t>(Clamp(v, -128, 127));
+    const int32_t scaled = MultiplyByQuantizedMultiplier(
+        static_cast<int32_t>(input[i]) - p.input_zero_point, p.multiplier, p.shift);
+    output[i] = AddZeroPointAndClamp(scaled, p.output_zero_point, -128, 127);
   }
 }
 
