@@ -8,7 +8,8 @@ pkgs=(cmake g++ make pkg-config
       libflatbuffers-dev flatbuffers-compiler libgemmlowp-dev
       libgtest-dev libgmock-dev libbenchmark-dev
       libprotobuf-dev protobuf-compiler libonnx-dev nlohmann-json3-dev
-      dataset-fashion-mnist)
+      dataset-fashion-mnist
+      gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
 if [ "${1:-}" = "--dev" ]; then
   pkgs+=(python3-torch python3-onnx python3-numpy python3-sklearn python3-skimage)
 fi
