@@ -11,6 +11,7 @@ int ConformanceMain(int argc, char** argv);
 int ConvertMain(int argc, char** argv);  // tools/qinfer_convert.cc
 int RunMain(int argc, char** argv);      // tools/qinfer_run.cc
 int InspectMain(int argc, char** argv);  // tools/qinfer_inspect.cc
+int EvaluateMain(int argc, char** argv); // tools/qinfer_evaluate.cc
 
 }  // namespace tools
 }  // namespace qinfer

@@ -17,6 +17,7 @@ const Command kCommands[] = {
     {"convert", qinfer::tools::ConvertMain, "float ONNX + calibration data -> int8 .qinfer model"},
     {"run", qinfer::tools::RunMain, "run a .qinfer model on .npy inputs"},
     {"inspect", qinfer::tools::InspectMain, "ops, tensors, quantization, arena and file bytes"},
+    {"evaluate", qinfer::tools::EvaluateMain, "float vs int8 accuracy on labelled data"},
 #endif
     {"conformance", qinfer::tools::ConformanceMain, "run qinfer-conformance/1 JSON cases"},
 };
