@@ -1,10 +1,12 @@
-// Empirical bias correction (Nagel et al. 2019, also MCT's default): the mean int8-vs-float
-// error per output channel of each conv / depthwise / fully connected layer, measured on the
-// calibration data with the real runtime, is folded into that layer's int32 bias.
+// Empirical bias correction (Nagel et al. 2019): the mean int8-vs-float error per output
+// channel of each conv / depthwise / fully connected layer, measured on the calibration data
+// with the real runtime, is folded into that layer's int32 bias. Off by default: on the
+// Fashion-MNIST CNN it lowered int8/float argmax agreement (98.9% -> 96.6%), because there
+// the mean error is dominated by the rounding of exactly repeated values (the constant
+// background), a staircase a bias shift cannot follow. The analytic correction of the weight
+// rounding error (weight_rounding.cc) is what the converter uses instead.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -76,7 +78,6 @@ void CorrectBiases(const LGraph& lg, QModel* m, const std::vector<Sample>& sampl
         const double err = sum[k][c] / cnt[k][c];
         const double bs = bias.scales[bias.scales.size() == 1 ? 0 : c];
         const double adj = std::round(err / bs);
-        if (std::getenv("QINFER_DEBUG_BC")) std::fprintf(stderr, "pass %d op %zu c %zu n %.0f err %.5f (out step %.5f) adj %.0f bias %d\n", pass, k, c, cnt[k][c], err, m->tensors[static_cast<size_t>(op.outputs[0])].scales[0], adj, b[c]);
         const double nb = std::clamp(static_cast<double>(b[c]) - adj, -1e9, 1e9);
         b[c] = static_cast<int32_t>(nb);
       }

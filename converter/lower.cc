@@ -591,6 +591,7 @@ class Lowerer {
     const int r = std::max(1, xt.rank());
     int64_t axis = n.Int("axis", g_.opset >= 13 ? -1 : 1);
     if (axis < 0) axis += r;
+    if (axis < 0 || axis >= r) Fail("node '", g_.Label(n), "' (op ", n.op, "): axis out of range for rank ", r);
     if (g_.opset < 13) {
       for (int d = static_cast<int>(axis) + 1; d < r; ++d)
         if (xt.shape[static_cast<size_t>(d)] != 1) Unsupported(n, "opset < 13 softmax over several axes");

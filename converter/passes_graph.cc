@@ -244,7 +244,12 @@ void FoldBatchNorm(Graph* g) {
           if (k >= n.inputs.size() || !IsConst(*g, n.inputs[k]))
             Fail("node '", g->Label(n), "' (op BatchNormalization): scale, bias, mean and variance must be constants");
         const Tensor& x = T(*g, n.inputs[0]);
+        if (x.rank() < 2) Fail("node '", g->Label(n), "' (op BatchNormalization): input rank below 2");
         const int64_t C = x.shape.at(1);
+        for (size_t k = 1; k < 5; ++k)
+          if (T(*g, n.inputs[k]).numel() != C)
+            Fail("node '", g->Label(n), "' (op BatchNormalization): parameter '", T(*g, n.inputs[k]).name, "' has ",
+                 T(*g, n.inputs[k]).numel(), " values for ", C, " channels");
         const double eps = n.Float("epsilon", 1e-5);
         std::vector<double> s(static_cast<size_t>(C)), t(static_cast<size_t>(C));
         for (int64_t c = 0; c < C; ++c) {

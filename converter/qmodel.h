@@ -77,6 +77,7 @@ struct QuantOptions {
 // 1) H = E[x x^T] over input patches laid out like a weight row, and mu = E[x].
 struct LayerMoments {
   bool valid = false;
+  bool has_h = false;      // H computed (else too costly: only mu, for the bias correction)
   int groups = 1, K = 0;
   int64_t count = 0;
   std::vector<double> H;   // groups * K * K

@@ -174,8 +174,9 @@ class Quantizer {
           const size_t base = dw ? static_cast<size_t>(o) : static_cast<size_t>(o) * K;
           const int stride = dw ? oc : 1;
           const double s = scales[per_channel ? static_cast<size_t>(o) : 0];
-          OptimizeRounding(lt.data.data() + base, K, stride, s, mo->H.data() + static_cast<size_t>(grp) * K * K,
-                           -127, 127, q.data() + base);
+          if (mo->has_h)
+            OptimizeRounding(lt.data.data() + base, K, stride, s, mo->H.data() + static_cast<size_t>(grp) * K * K,
+                             -127, 127, q.data() + base);
           double err = 0;
           for (int k = 0; k < K; ++k)
             err += (q[base + static_cast<size_t>(k) * stride] * s - lt.data[base + static_cast<size_t>(k) * stride]) *

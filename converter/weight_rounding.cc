@@ -61,15 +61,24 @@ std::vector<LayerMoments> ComputeMoments(const LGraph& g, const std::vector<Samp
     if (op.kind != LKind::kConv && op.kind != LKind::kDepthwiseConv && op.kind != LKind::kFullyConnected) continue;
     geo[k] = GeometryOf(g, op);
     const Geometry& G = geo[k];
-    if (int64_t{G.K} * G.K * G.groups > (int64_t{1} << 26)) continue;  // too large to bother
     LayerMoments& m = out[k];
     m.valid = true;
     m.groups = G.groups;
     m.K = G.K;
-    m.H.assign(static_cast<size_t>(G.groups) * G.K * G.K, 0.0);
-    m.mu.assign(static_cast<size_t>(G.groups) * G.K, 0.0);
     const int64_t total = G.patches_per_sample * static_cast<int64_t>(samples.size());
-    step[k] = std::max<int64_t>(1, (total + max_patches - 1) / max_patches);
+    int64_t want = std::min(max_patches, total);
+    // Second moments cost groups * K^2 / 2 per patch and K^2 doubles per group: keep the
+    // accumulation under ~5e8 multiply-adds with at least 2K patches, else only the mean
+    // (for the bias correction of round-to-nearest weights).
+    const double per_patch = static_cast<double>(G.groups) * G.K * (G.K + 1) / 2.0;
+    const int64_t cap = static_cast<int64_t>(5e8 / per_patch);
+    m.has_h = G.K <= 2048 && cap >= std::min<int64_t>(total, 2 * int64_t{G.K});
+    if (m.has_h) {
+      want = std::min(want, cap);
+      m.H.assign(static_cast<size_t>(G.groups) * G.K * G.K, 0.0);
+    }
+    m.mu.assign(static_cast<size_t>(G.groups) * G.K, 0.0);
+    step[k] = std::max<int64_t>(1, (total + want - 1) / std::max<int64_t>(want, 1));
     any = true;
   }
   if (!any) return out;
@@ -104,11 +113,12 @@ std::vector<LayerMoments> ComputeMoments(const LGraph& g, const std::vector<Samp
               }
             }
           }
-          double* H = m.H.data() + static_cast<size_t>(grp) * K * K;
           double* mu = m.mu.data() + static_cast<size_t>(grp) * K;
+          for (int i = 0; i < K; ++i) mu[i] += patch[static_cast<size_t>(i)];
+          if (!m.has_h) continue;
+          double* H = m.H.data() + static_cast<size_t>(grp) * K * K;
           for (int i = 0; i < K; ++i) {
             const double pi = patch[static_cast<size_t>(i)];
-            mu[i] += pi;
             if (pi == 0.0) continue;
             double* row = H + static_cast<size_t>(i) * K;
             for (int j = i; j < K; ++j) row[j] += pi * patch[static_cast<size_t>(j)];
@@ -125,13 +135,14 @@ std::vector<LayerMoments> ComputeMoments(const LGraph& g, const std::vector<Samp
     }
     const double inv = 1.0 / static_cast<double>(m.count);
     for (int grp = 0; grp < m.groups; ++grp) {
+      for (int i = 0; i < m.K; ++i) m.mu[static_cast<size_t>(grp) * m.K + i] *= inv;
+      if (!m.has_h) continue;
       double* H = m.H.data() + static_cast<size_t>(grp) * m.K * m.K;
       for (int i = 0; i < m.K; ++i)
         for (int j = i; j < m.K; ++j) {
           H[static_cast<size_t>(i) * m.K + j] *= inv;
           H[static_cast<size_t>(j) * m.K + i] = H[static_cast<size_t>(i) * m.K + j];
         }
-      for (int i = 0; i < m.K; ++i) m.mu[static_cast<size_t>(grp) * m.K + i] *= inv;
     }
   }
   return out;

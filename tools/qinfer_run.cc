@@ -3,6 +3,7 @@
 
 #include <cctype>
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -32,6 +33,7 @@ const char kRunHelp[] =
     "  --input X.npy   input data, once per model input in order\n"
     "  -o, --output    output file or directory\n"
     "  --raw           X and Y are int8 (quantized values), no scaling\n"
+    "  -q, --quiet     no summary line (samples, time per inference) on stdout\n"
     "  -h, --help      this help\n";
 
 int Fail(const std::string& msg) {
@@ -76,7 +78,7 @@ int RunMain(int argc, char** argv) {
   using namespace qinfer::converter;
   std::string model_path, out;
   std::vector<std::string> inputs;
-  bool raw = false;
+  bool raw = false, quiet = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "-h" || a == "--help") {
@@ -90,6 +92,8 @@ int RunMain(int argc, char** argv) {
       out = argv[++i];
     } else if (a == "--raw") {
       raw = true;
+    } else if (a == "-q" || a == "--quiet") {
+      quiet = true;
     } else if (!a.empty() && a[0] == '-') {
       return Fail("unknown option '" + a + "' (see qinfer run --help)");
     } else if (model_path.empty()) {
@@ -149,6 +153,7 @@ int RunMain(int argc, char** argv) {
       ys[k].shape = shape;
       ys[k].data.resize(static_cast<size_t>(samples * per) * (raw ? 1 : 4));
     }
+    double invoke_seconds = 0;
     for (int64_t s = 0; s < samples; ++s) {
       for (size_t k = 0; k < xs.size(); ++k) {
         const IoInfo& io = in_info[k];
@@ -161,7 +166,9 @@ int RunMain(int argc, char** argv) {
           v.data[i] = raw ? static_cast<int8_t>(stored[static_cast<size_t>(i)])
                           : QuantizeToInt8(stored[static_cast<size_t>(i)], io.scale, io.zp);
       }
+      const auto t0 = std::chrono::steady_clock::now();
       run.Invoke();
+      invoke_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       for (size_t k = 0; k < ys.size(); ++k) {
         const IoInfo& io = out_info[k];
         const TensorView v = run.output(k);
@@ -198,6 +205,10 @@ int RunMain(int argc, char** argv) {
         WriteNpy(out + "/" + SafeName(name) + ".npy", ys[k]);
       }
     }
+    if (!quiet)
+      std::printf("ran %lld samples: %.3f ms per inference (arena %u bytes, model %zu bytes)\n",
+                  static_cast<long long>(samples), samples ? 1e3 * invoke_seconds / static_cast<double>(samples) : 0.0,
+                  m->arena_bytes(), file.size());
   } catch (const std::exception& e) {
     return Fail(e.what());
   }
