@@ -12,11 +12,21 @@ add_library(qinfer_conformance STATIC tools/conformance_runner.cc)
 target_link_libraries(qinfer_conformance PUBLIC qinfer_runtime PRIVATE nlohmann_json::nlohmann_json)
 target_compile_options(qinfer_conformance PRIVATE ${QINFER_WARNINGS})
 
+# The TFLite importer's reader for .tflite files: its own schema subset (schema/tflite_subset.fbs).
+add_custom_command(
+  OUTPUT ${QINFER_GEN_DIR}/schema/tflite_subset_generated.h
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${QINFER_GEN_DIR}/schema
+  COMMAND ${FLATC} --cpp --scoped-enums -o ${QINFER_GEN_DIR}/schema ${CMAKE_CURRENT_SOURCE_DIR}/schema/tflite_subset.fbs
+  DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/schema/tflite_subset.fbs
+  COMMENT "flatc schema/tflite_subset.fbs")
+add_custom_target(qinfer_tflite_schema DEPENDS ${QINFER_GEN_DIR}/schema/tflite_subset_generated.h)
+
 file(GLOB QINFER_CONVERTER_SOURCES CONFIGURE_DEPENDS converter/*.cc)
 if(QINFER_CONVERTER_SOURCES)
   add_library(qinfer_converter STATIC ${QINFER_CONVERTER_SOURCES})
   target_link_libraries(qinfer_converter PUBLIC qinfer_runtime onnx_proto protobuf::libprotobuf flatbuffers::flatbuffers)
   target_compile_options(qinfer_converter PRIVATE ${QINFER_WARNINGS})
+  add_dependencies(qinfer_converter qinfer_tflite_schema)
   set(QINFER_HAVE_CONVERTER ON)
 endif()
 

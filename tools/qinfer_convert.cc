@@ -11,6 +11,7 @@
 
 #include "converter/convert.h"
 #include "converter/error.h"
+#include "converter/tflite_import.h"
 #include "tools/commands.h"
 
 namespace qinfer {
@@ -19,6 +20,10 @@ namespace {
 
 const char kConvertHelp[] =
     "usage: qinfer convert MODEL.onnx --calib CALIB.npy -o OUT.qinfer [options]\n"
+    "       qinfer convert MODEL.tflite -o OUT.qinfer [--emit-c OUT.h]\n"
+    "\n"
+    "An int8 .tflite model carries its own scales: it is imported without calibration, every\n"
+    "integer computed as TFLite's reference kernels compute it (bit-exact outputs).\n"
     "\n"
     "Converts a float ONNX model (opsets 11-17) into an int8 qinfer model, calibrated on\n"
     "CALIB: a float32 .npy whose first axis is the sample axis (or a directory of .npy files),\n"
@@ -74,6 +79,21 @@ std::string CName(const std::string& path) {
   for (char c : base) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) out = "model_" + out;
   return out;
+}
+
+int ConvertTflite(const std::string& model, const std::string& out, const std::string& emit_c,
+                  bool quiet) {
+  try {
+    converter::TfliteImportReport report;
+    const std::vector<uint8_t> bytes = converter::ConvertTfliteToQinfer(model, &report);
+    const std::string header = emit_c.empty() ? "" : converter::FormatCArray(bytes, CName(out));
+    converter::WriteFileAtomic(out, bytes.data(), bytes.size());
+    if (!emit_c.empty()) converter::WriteFileAtomic(emit_c, header.data(), header.size());
+    if (!quiet) std::printf("%s\nwrote %s\n", converter::FormatTfliteReport(report).c_str(), out.c_str());
+  } catch (const std::exception& e) {
+    return Error(e.what());
+  }
+  return 0;
 }
 
 }  // namespace
@@ -170,8 +190,11 @@ int ConvertMain(int argc, char** argv) {
     }
   }
   if (model.empty()) return Error("no model given (usage: qinfer convert MODEL.onnx --calib CALIB.npy -o OUT.qinfer)");
-  if (calib.empty()) return Error("no calibration data given (--calib CALIB.npy)");
   if (out.empty()) return Error("no output given (-o OUT.qinfer)");
+  // A TFLite int8 model carries its own scales: no calibration.
+  const bool tflite_name = model.size() > 7 && model.compare(model.size() - 7, 7, ".tflite") == 0;
+  if (tflite_name || converter::LooksLikeTfliteFile(model)) return ConvertTflite(model, out, emit_c, quiet);
+  if (calib.empty()) return Error("no calibration data given (--calib CALIB.npy)");
   if (!report.empty() && !opt.compute_sqnr) return Error("--report needs the SQNR measurement (drop --no-sqnr)");
 
   const bool tty = !quiet && isatty(fileno(stderr));
