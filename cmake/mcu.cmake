@@ -65,6 +65,11 @@ add_custom_target(qinfer_mcu_models ALL DEPENDS ${QINFER_MCU_DIR}/conformance_mo
 
 # ---- ctest: cross builds, object checks, firmware under QEMU ----
 # cpu | build type | QEMU board ("" = library only: QEMU has no Cortex-M0+ board)
+#   [| tag suffix | extra cross-build arguments]
+# The "min" build is the runtime with the flash-size options (no error strings, only the
+# opcodes the DS-CNN uses): its minimal firmware runs DS-CNN bit-exact and must see every other
+# conformance model rejected with kBadOpCode.
+set(QINFER_MCU_DS_CNN_OPS CONV_2D,DEPTHWISE_CONV_2D,AVG_POOL_2D,RESHAPE,FULLY_CONNECTED,SOFTMAX)
 set(QINFER_MCU_CONFIGS
     "cortex-m0plus|MinSizeRel|"
     "cortex-m0plus|Release|"
@@ -75,7 +80,8 @@ set(QINFER_MCU_CONFIGS
     "cortex-m7|MinSizeRel|mps2-an500"
     "cortex-m7|Release|mps2-an500"
     "cortex-m55|MinSizeRel|mps3-an547"
-    "cortex-m55|Release|mps3-an547")
+    "cortex-m55|Release|mps3-an547"
+    "cortex-m4|MinSizeRel|mps2-an386|_min|-DQINFER_MCU_TERSE_ERRORS=ON -DQINFER_MCU_OPS=${QINFER_MCU_DS_CNN_OPS}")
 
 foreach(cfg ${QINFER_MCU_CONFIGS})
   string(REPLACE "|" ";" cfg "${cfg}")
@@ -86,33 +92,46 @@ foreach(cfg ${QINFER_MCU_CONFIGS})
   if(n GREATER 2)
     list(GET cfg 2 board)
   endif()
+  set(suffix "")
+  set(extra "")
+  if(n GREATER 4)
+    list(GET cfg 3 suffix)
+    list(GET cfg 4 extra)
+    separate_arguments(extra UNIX_COMMAND "${extra}")
+  endif()
   string(REPLACE "cortex-" "" short "${cpu}")
   if(build_type STREQUAL "MinSizeRel")
-    set(tag ${short}_Os)
+    set(tag ${short}_Os${suffix})
   else()
-    set(tag ${short}_O2)
+    set(tag ${short}_O2${suffix})
   endif()
   set(bin ${QINFER_MCU_DIR}/${tag})
 
   add_test(NAME mcu_build_${tag}
            COMMAND bash ${QINFER_MCU_SRC}/cross_build.sh ${PROJECT_SOURCE_DIR} ${bin} ${cpu} ${build_type}
-                   "${board}" -DQINFER_MCU_CONFORMANCE_HEADER=${QINFER_MCU_CONFORMANCE_HEADER})
+                   "${board}" -DQINFER_MCU_CONFORMANCE_HEADER=${QINFER_MCU_CONFORMANCE_HEADER} ${extra})
   set_tests_properties(mcu_build_${tag} PROPERTIES FIXTURES_SETUP mcu_${tag} TIMEOUT 900 LABELS mcu
                        ENVIRONMENT "CMAKE_GENERATOR=${CMAKE_GENERATOR}")
 
   add_test(NAME mcu_objects_${tag} COMMAND bash ${QINFER_MCU_SRC}/check_runtime_objects.sh ${bin})
   set_tests_properties(mcu_objects_${tag} PROPERTIES FIXTURES_REQUIRED mcu_${tag} TIMEOUT 120 LABELS mcu)
 
-  if(board AND QINFER_QEMU_SYSTEM_ARM)
+  if(board AND QINFER_QEMU_SYSTEM_ARM AND suffix)
+    # A flash-size-options build: the minimal firmware (tests/mcu/minimal_main.c).
+    add_test(NAME mcu_minimal_${tag}
+             COMMAND bash ${QINFER_MCU_SRC}/run_qemu.sh --timeout 60 ${board} ${bin}/minimal.elf)
+    set_tests_properties(mcu_minimal_${tag} PROPERTIES FIXTURES_REQUIRED mcu_${tag} TIMEOUT 120
+                         LABELS mcu FAIL_REGULAR_EXPRESSION "MISMATCH|FAULT|TIMEOUT")
+  elseif(board AND QINFER_QEMU_SYSTEM_ARM)
     add_test(NAME mcu_conformance_${tag}
              COMMAND bash ${QINFER_MCU_SRC}/run_qemu.sh --timeout 60 ${board} ${bin}/conformance.elf)
     set_tests_properties(mcu_conformance_${tag} PROPERTIES FIXTURES_REQUIRED mcu_${tag} TIMEOUT 120
                          LABELS mcu FAIL_REGULAR_EXPRESSION "MISMATCH|FAULT|TIMEOUT")
-    # kernels/arm (DSP extension) vs the reference on random shapes; on M3 the dispatch is
-    # the reference itself.
-    add_test(NAME mcu_kernels_dsp_${tag}
-             COMMAND bash ${QINFER_MCU_SRC}/run_qemu.sh --timeout 60 ${board} ${bin}/kernels_dsp.elf)
-    set_tests_properties(mcu_kernels_dsp_${tag} PROPERTIES FIXTURES_REQUIRED mcu_${tag} TIMEOUT 120
+    # kernels/arm (DSP extension, Helium) vs the reference on random shapes; on M3 the
+    # dispatch is the reference itself.
+    add_test(NAME mcu_kernels_arm_${tag}
+             COMMAND bash ${QINFER_MCU_SRC}/run_qemu.sh --timeout 60 ${board} ${bin}/kernels_arm.elf)
+    set_tests_properties(mcu_kernels_arm_${tag} PROPERTIES FIXTURES_REQUIRED mcu_${tag} TIMEOUT 120
                          LABELS mcu FAIL_REGULAR_EXPRESSION "MISMATCH|FAULT|TIMEOUT")
   endif()
 endforeach()

@@ -11,6 +11,7 @@ ErrorReport::ErrorReport(Error* error, Status code, int32_t op_index, int32_t te
   error_->message[0] = '\0';
 }
 
+#if !defined(QINFER_TERSE_ERRORS)
 ErrorReport& ErrorReport::operator<<(const char* text) {
   if (error_ == nullptr || text == nullptr) return *this;
   const uint32_t capacity = sizeof(error_->message) - 1;
@@ -35,5 +36,6 @@ ErrorReport& ErrorReport::operator<<(int64_t value) {
   text[k] = '\0';
   return *this << static_cast<const char*>(text);
 }
+#endif
 
 }  // namespace qinfer

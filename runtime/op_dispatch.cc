@@ -2,14 +2,41 @@
 
 #include <cstring>
 
+#include "kernels/arm/dispatch.h"
 #include "kernels/reference.h"
 #include "runtime/tensor_util.h"
 #include "runtime/verifier.h"
+
+// Per-model kernel registry (flash-size option): a firmware that defines QINFER_OPS_SELECTED
+// and QINFER_OPS_<OPCODE>=1 for the opcodes its models use compiles only those cases here
+// and in runtime/verify_ops.cc, so the other kernels are not linked and a model using another
+// opcode fails verification with kBadOpCode. Default: every opcode.
+#if !defined(QINFER_OPS_SELECTED)
+#define QINFER_OPS_CONV_2D 1
+#define QINFER_OPS_DEPTHWISE_CONV_2D 1
+#define QINFER_OPS_FULLY_CONNECTED 1
+#define QINFER_OPS_ADD 1
+#define QINFER_OPS_MUL 1
+#define QINFER_OPS_MAX_POOL_2D 1
+#define QINFER_OPS_AVG_POOL_2D 1
+#define QINFER_OPS_MEAN 1
+#define QINFER_OPS_SOFTMAX 1
+#define QINFER_OPS_LOOKUP_TABLE 1
+#define QINFER_OPS_REQUANTIZE 1
+#define QINFER_OPS_CONCATENATION 1
+#define QINFER_OPS_PAD 1
+#define QINFER_OPS_TRANSPOSE 1
+#define QINFER_OPS_RESHAPE 1
+#else
+#pragma GCC diagnostic ignored "-Wunused-function"  // the left-out opcodes' functions
+#endif
 
 namespace qinfer {
 namespace {
 
 namespace ref = kernels::ref;
+// The optimized twins this target's feature macros allow (kernels/arm/dispatch.h), else ref.
+namespace fast = kernels::fast;
 
 class OpTensors {
  public:
@@ -59,11 +86,11 @@ void RunConv(const OpTensors& t, const schema::Conv2DOptions* o, bool depthwise)
   p.act_max = o->act_max();
   p.requant = RequantOf(o->multiplier(), o->shift());
   if (depthwise) {
-    ref::DepthwiseConv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
-                         Dims4Of(t.out()), t.Out8());
+    fast::DepthwiseConv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
+                          Dims4Of(t.out()), t.Out8());
   } else {
-    ref::Conv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
-                Dims4Of(t.out()), t.Out8());
+    fast::Conv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
+                 Dims4Of(t.out()), t.Out8());
   }
 }
 
@@ -78,7 +105,7 @@ void RunFullyConnected(const OpTensors& t, const schema::FullyConnectedOptions* 
   const int32_t out_features = Dim(t.in(1), 0);
   const int32_t in_features = Dim(t.in(1), 1);
   const int32_t batches = static_cast<int32_t>(ElementCount(t.in(0)) / in_features);
-  ref::FullyConnected(p, batches, in_features, out_features, t.In8(0), t.In8(1), t.Bias(2),
+  fast::FullyConnected(p, batches, in_features, out_features, t.In8(0), t.In8(1), t.Bias(2),
                       t.Out8());
 }
 
@@ -97,7 +124,7 @@ void RunAdd(const OpTensors& t, const schema::AddOptions* o) {
   p.act_min = o->act_min();
   p.act_max = o->act_max();
   p.subtract = o->subtract();
-  ref::Add(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), Dims4Of(t.out()), t.Out8());
+  fast::Add(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), Dims4Of(t.out()), t.Out8());
 }
 
 void RunMul(const OpTensors& t, const schema::MulOptions* o) {
@@ -205,25 +232,58 @@ void RunReshape(const OpTensors& t) {
 void RunOperator(const schema::Model& model, const schema::Operator* op, uint8_t* arena) {
   const OpTensors t(model, op, arena);
   switch (op->opcode()) {
+#if QINFER_OPS_CONV_2D
     case schema::OpCode::CONV_2D: return RunConv(t, op->options_as_Conv2DOptions(), false);
+#endif
+#if QINFER_OPS_DEPTHWISE_CONV_2D
     case schema::OpCode::DEPTHWISE_CONV_2D: return RunConv(t, op->options_as_Conv2DOptions(), true);
+#endif
+#if QINFER_OPS_FULLY_CONNECTED
     case schema::OpCode::FULLY_CONNECTED:
       return RunFullyConnected(t, op->options_as_FullyConnectedOptions());
+#endif
+#if QINFER_OPS_ADD
     case schema::OpCode::ADD: return RunAdd(t, op->options_as_AddOptions());
+#endif
+#if QINFER_OPS_MUL
     case schema::OpCode::MUL: return RunMul(t, op->options_as_MulOptions());
+#endif
+#if QINFER_OPS_MAX_POOL_2D
     case schema::OpCode::MAX_POOL_2D: return RunPool(t, op->options_as_Pool2DOptions(), true);
+#endif
+#if QINFER_OPS_AVG_POOL_2D
     case schema::OpCode::AVG_POOL_2D: return RunPool(t, op->options_as_Pool2DOptions(), false);
+#endif
+#if QINFER_OPS_MEAN
     case schema::OpCode::MEAN: return RunMean(t, op->options_as_MeanOptions());
+#endif
+#if QINFER_OPS_SOFTMAX
     case schema::OpCode::SOFTMAX: return RunSoftmax(t, op->options_as_SoftmaxOptions());
+#endif
+#if QINFER_OPS_LOOKUP_TABLE
     case schema::OpCode::LOOKUP_TABLE:
       return ref::LookupTable(op->options_as_LookupTableOptions()->table()->data(),
                               static_cast<int32_t>(ElementCount(t.in(0))), t.In8(0), t.Out8());
+#endif
+#if QINFER_OPS_REQUANTIZE
     case schema::OpCode::REQUANTIZE: return RunRequantize(t, op->options_as_RequantizeOptions());
+#endif
+#if QINFER_OPS_CONCATENATION
     case schema::OpCode::CONCATENATION:
       return RunConcatenation(t, op->options_as_ConcatenationOptions());
+#endif
+#if QINFER_OPS_PAD
     case schema::OpCode::PAD: return RunPad(t, op->options_as_PadOptions());
+#endif
+#if QINFER_OPS_TRANSPOSE
     case schema::OpCode::TRANSPOSE: return RunTranspose(t, op->options_as_TransposeOptions());
+#endif
+#if QINFER_OPS_RESHAPE
     case schema::OpCode::RESHAPE: return RunReshape(t);
+#endif
+#if defined(QINFER_OPS_SELECTED)
+    default: return;  // the verifier rejected every other opcode
+#endif
   }
 }
 

@@ -27,62 +27,68 @@ ErrorReport TensorError(Error* error, Status code, int32_t t) {
 }
 
 Status VerifyTensor(const schema::Model* m, int32_t t, Error* error) {
+#if defined(QINFER_TERSE_ERRORS)
+  (void)error;  // VerifyModel records the code and tensor index
+  auto bad = [](Status code) { return TerseStatus(code); };
+#else
+  auto bad = [&](Status code) { return TensorError(error, code, t); };
+#endif
   const schema::Tensor* tensor = m->tensors()->Get(t);
-  if (tensor->shape() == nullptr) return TensorError(error, Status::kMissingField, t) << "shape missing";
+  if (tensor->shape() == nullptr) return bad(Status::kMissingField) << "shape missing";
   const int32_t rank = Rank(tensor);
   if (rank < 1 || rank > kMaxRank) {
-    return TensorError(error, Status::kBadShape, t) << "rank " << rank << " not in [1, 4]";
+    return bad(Status::kBadShape) << "rank " << rank << " not in [1, 4]";
   }
   int64_t bytes = ElementBytes(tensor->dtype());
   for (int32_t d = 0; d < rank; ++d) {
     const int32_t dim = Dim(tensor, d);
-    if (dim < 1) return TensorError(error, Status::kBadShape, t) << "dim " << d << " = " << dim << " < 1";
+    if (dim < 1) return bad(Status::kBadShape) << "dim " << d << " = " << dim << " < 1";
     bytes *= dim;
     if (bytes > kMaxTensorBytes) {
-      return TensorError(error, Status::kTooLarge, t) << "byte size exceeds 2^31 - 1";
+      return bad(Status::kTooLarge) << "byte size exceeds 2^31 - 1";
     }
   }
   switch (tensor->dtype()) {
     case schema::DType::INT8:
       if (tensor->zero_point() < -128 || tensor->zero_point() > 127) {
-        return TensorError(error, Status::kBadZeroPoint, t) << "zero point " << tensor->zero_point()
-                                                            << " out of [-128, 127]";
+        return bad(Status::kBadZeroPoint) << "zero point " << tensor->zero_point()
+                                          << " out of [-128, 127]";
       }
       break;
     case schema::DType::INT32:
       if (tensor->zero_point() != 0) {
-        return TensorError(error, Status::kBadZeroPoint, t) << "int32 zero point must be 0";
+        return bad(Status::kBadZeroPoint) << "int32 zero point must be 0";
       }
       break;
     default:
-      return TensorError(error, Status::kBadDType, t) << "unknown dtype";
+      return bad(Status::kBadDType) << "unknown dtype";
   }
   if (tensor->buffer() >= 0) {
     const auto* buffers = m->buffers();
     if (buffers == nullptr || tensor->buffer() >= static_cast<int32_t>(buffers->size())) {
-      return TensorError(error, Status::kBadBuffer, t) << "buffer " << tensor->buffer() << " out of range";
+      return bad(Status::kBadBuffer) << "buffer " << tensor->buffer() << " out of range";
     }
     const auto* data = buffers->Get(tensor->buffer())->data();
     if (data == nullptr || static_cast<int64_t>(data->size()) != bytes) {
-      return TensorError(error, Status::kBadBuffer, t)
+      return bad(Status::kBadBuffer)
              << "buffer holds " << (data == nullptr ? 0 : data->size()) << " bytes, shape needs " << bytes;
     }
     // The model base is 16-aligned (checked on load), so this is alignment in flash too.
     if (reinterpret_cast<uintptr_t>(data->data()) % kArenaAlignment != 0) {
-      return TensorError(error, Status::kBadBuffer, t) << "buffer not 16-byte aligned";
+      return bad(Status::kBadBuffer) << "buffer not 16-byte aligned";
     }
     if (tensor->arena_offset() != -1) {
-      return TensorError(error, Status::kArenaPlanInvalid, t) << "constant with an arena offset";
+      return bad(Status::kArenaPlanInvalid) << "constant with an arena offset";
     }
     return Status::kOk;
   }
-  if (tensor->buffer() != -1) return TensorError(error, Status::kBadBuffer, t) << "bad buffer index";
+  if (tensor->buffer() != -1) return bad(Status::kBadBuffer) << "bad buffer index";
   if (tensor->dtype() != schema::DType::INT8) {
-    return TensorError(error, Status::kBadDType, t) << "activations must be int8";
+    return bad(Status::kBadDType) << "activations must be int8";
   }
   const int64_t offset = tensor->arena_offset();
   if (offset < 0 || offset % kArenaAlignment != 0 || offset + bytes > m->arena_bytes()) {
-    return TensorError(error, Status::kArenaPlanInvalid, t)
+    return bad(Status::kArenaPlanInvalid)
            << "arena offset " << offset << " + " << bytes << " bytes not 16-aligned inside arena of "
            << m->arena_bytes();
   }
@@ -256,7 +262,13 @@ Status VerifyModel(const schema::Model* m, Error* error) {
     return r << num_tensors << " tensors and " << num_ops << " ops; limits are " << kMaxTensors
              << " and " << kMaxOperators << " (at least one op)";
   }
-  for (int32_t t = 0; t < num_tensors; ++t) QINFER_CHECK(VerifyTensor(m, t, error));
+  for (int32_t t = 0; t < num_tensors; ++t) {
+    const Status status = VerifyTensor(m, t, error);
+#if defined(QINFER_TERSE_ERRORS)
+    if (status != Status::kOk) ErrorReport(error, status, -1, t);
+#endif
+    QINFER_CHECK(status);
+  }
   QINFER_CHECK(VerifyGraphEnds(m, m->inputs(), "inputs", error));
   QINFER_CHECK(VerifyGraphEnds(m, m->outputs(), "outputs", error));
   QINFER_CHECK(VerifyDataflow(m, error));

@@ -4,6 +4,30 @@
 #include "runtime/verifier.h"
 #include "runtime/verify_op.h"
 
+// Per-model kernel registry (flash-size option): a firmware that defines QINFER_OPS_SELECTED
+// and QINFER_OPS_<OPCODE>=1 for the opcodes its models use compiles only those cases here
+// and in runtime/op_dispatch.cc, so the other kernels are not linked and a model using another
+// opcode fails verification with kBadOpCode. Default: every opcode.
+#if !defined(QINFER_OPS_SELECTED)
+#define QINFER_OPS_CONV_2D 1
+#define QINFER_OPS_DEPTHWISE_CONV_2D 1
+#define QINFER_OPS_FULLY_CONNECTED 1
+#define QINFER_OPS_ADD 1
+#define QINFER_OPS_MUL 1
+#define QINFER_OPS_MAX_POOL_2D 1
+#define QINFER_OPS_AVG_POOL_2D 1
+#define QINFER_OPS_MEAN 1
+#define QINFER_OPS_SOFTMAX 1
+#define QINFER_OPS_LOOKUP_TABLE 1
+#define QINFER_OPS_REQUANTIZE 1
+#define QINFER_OPS_CONCATENATION 1
+#define QINFER_OPS_PAD 1
+#define QINFER_OPS_TRANSPOSE 1
+#define QINFER_OPS_RESHAPE 1
+#else
+#pragma GCC diagnostic ignored "-Wunused-function"  // the left-out opcodes' functions
+#endif
+
 namespace qinfer {
 
 ErrorReport OpError(Error* error, Status code, const schema::Model* model, int32_t op_index) {
@@ -23,7 +47,12 @@ class OpCheck {
   OpCheck(const schema::Model* model, int32_t index, Error* error)
       : model_(model), op_(model->operators()->Get(index)), index_(index), error_(error) {}
 
+#if defined(QINFER_TERSE_ERRORS)
+  // VerifyOperator records the code and op index once.
+  TerseStatus Fail(Status code) const { return TerseStatus(code); }
+#else
   ErrorReport Fail(Status code) const { return OpError(error_, code, model_, index_); }
+#endif
 
   int32_t num_inputs() const { return static_cast<int32_t>(op_->inputs()->size()); }
   int32_t input_index(int32_t slot) const { return op_->inputs()->Get(slot); }
@@ -528,28 +557,73 @@ Status VerifyReshape(const OpCheck& c) {
 
 }  // namespace
 
-Status VerifyOperator(const schema::Model* model, int32_t op_index, Error* error) {
+namespace {
+
+Status CheckOperator(const schema::Model* model, int32_t op_index, Error* error) {
   const OpCheck c(model, op_index, error);
   switch (c.op()->opcode()) {
+#if QINFER_OPS_CONV_2D
     case schema::OpCode::CONV_2D: return VerifyConv(c, false);
+#endif
+#if QINFER_OPS_DEPTHWISE_CONV_2D
     case schema::OpCode::DEPTHWISE_CONV_2D: return VerifyConv(c, true);
+#endif
+#if QINFER_OPS_FULLY_CONNECTED
     case schema::OpCode::FULLY_CONNECTED: return VerifyFullyConnected(c);
+#endif
+#if QINFER_OPS_ADD
     case schema::OpCode::ADD: return VerifyAdd(c);
+#endif
+#if QINFER_OPS_MUL
     case schema::OpCode::MUL: return VerifyMul(c);
-    case schema::OpCode::MAX_POOL_2D:
+#endif
+#if QINFER_OPS_MAX_POOL_2D
+    case schema::OpCode::MAX_POOL_2D: return VerifyPool(c);
+#endif
+#if QINFER_OPS_AVG_POOL_2D
     case schema::OpCode::AVG_POOL_2D: return VerifyPool(c);
+#endif
+#if QINFER_OPS_MEAN
     case schema::OpCode::MEAN: return VerifyMean(c);
+#endif
+#if QINFER_OPS_SOFTMAX
     case schema::OpCode::SOFTMAX: return VerifySoftmax(c);
+#endif
+#if QINFER_OPS_LOOKUP_TABLE
     case schema::OpCode::LOOKUP_TABLE: return VerifyLookupTable(c);
+#endif
+#if QINFER_OPS_REQUANTIZE
     case schema::OpCode::REQUANTIZE: return VerifyRequantize(c);
+#endif
+#if QINFER_OPS_CONCATENATION
     case schema::OpCode::CONCATENATION: return VerifyConcatenation(c);
+#endif
+#if QINFER_OPS_PAD
     case schema::OpCode::PAD: return VerifyPad(c);
+#endif
+#if QINFER_OPS_TRANSPOSE
     case schema::OpCode::TRANSPOSE: return VerifyTranspose(c);
+#endif
+#if QINFER_OPS_RESHAPE
     case schema::OpCode::RESHAPE: return VerifyReshape(c);
+#endif
+#if defined(QINFER_OPS_SELECTED)
+    default: break;  // left out of this build: rejected below
+#endif
   }
   ErrorReport r(error, Status::kBadOpCode, op_index, -1);
   return r << "op " << op_index << ": unknown opcode "
            << static_cast<int32_t>(c.op()->opcode());
+}
+
+}  // namespace
+
+Status VerifyOperator(const schema::Model* model, int32_t op_index, Error* error) {
+  const Status status = CheckOperator(model, op_index, error);
+#if defined(QINFER_TERSE_ERRORS)
+  if (status != Status::kOk) ErrorReport(error, status, op_index, -1);
+#endif
+  return status;
 }
 
 }  // namespace qinfer

@@ -1,7 +1,8 @@
-// Cortex-M DSP-extension (SMLAD / SXTB16 / SXTAB16) twins of reference kernels, for cores with
-// __ARM_FEATURE_DSP (Cortex-M4, M7, M33, M55). Each gives the reference kernel's bytes exactly
-// (tests/mcu/kernels_dsp_test.cc checks that on random shapes under QEMU).
-// kernels/arm/dispatch.h picks them at compile time (fast::FullyConnected, fast::Conv2D).
+// Cortex-M DSP-extension (SMLAD / SXTB16 / SXTAB16 / SMMULR / SSAT) twins of reference
+// kernels, for cores with __ARM_FEATURE_DSP (Cortex-M4, M7, M33, M55). Each gives the
+// reference kernel's bytes exactly (tests/mcu/kernels_arm_test.cc checks that on random shapes
+// under QEMU). kernels/arm/dispatch.h picks them at compile time; where an *Applies() function
+// says no, the reference runs. None needs arena scratch (stack buffers as noted).
 #ifndef QINFER_KERNELS_ARM_DSP_H_
 #define QINFER_KERNELS_ARM_DSP_H_
 
@@ -15,18 +16,37 @@ namespace arm {
 
 #if defined(__ARM_FEATURE_DSP)
 
-// Same contract as ref::FullyConnected. No scratch.
+// Same contract as ref::FullyConnected (kernels/arm/matmul_dsp.cc). No scratch (a 340-byte
+// stack block of accumulators).
 void FullyConnectedDsp(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
                        int32_t out_features, const int8_t* input, const int8_t* weights,
                        const int32_t* bias, int8_t* output);
 
-// ref::Conv2D for the pointwise case only: 1x1 filter, stride 1, no padding, one group
-// (Conv2D1x1DspApplies: 1x1, stride 1, no padding, one group). No scratch.
-bool Conv2D1x1DspApplies(const ConvParams& p, const Dims4& input_dims, const Dims4& weights_dims,
+// ref::Conv2D for one group and dilation_w 1 (any filter, stride, padding, dilation_h);
+// kernels/arm/conv_dsp.cc. No arena scratch (stack buffers: 768 bytes, 1152 for K > 64).
+bool ConvDspApplies(const ConvParams& p, const Dims4& input_dims, const Dims4& weights_dims,
+                    const Dims4& output_dims);
+void ConvDsp(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+             const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+             const Dims4& output_dims, int8_t* output);
+
+// ref::DepthwiseConv2D for 3x3 filters, dilation 1, stride 1 along at least one axis (any
+// padding, depth multiplier, stride across); kernels/arm/depthwise_dsp.cc. No arena scratch
+// (a 256-byte stack line).
+bool DepthwiseDspApplies(const ConvParams& p, const Dims4& input_dims, const Dims4& weights_dims,
                          const Dims4& output_dims);
-void Conv2D1x1Dsp(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+void DepthwiseDsp(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
                   const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
                   const Dims4& output_dims, int8_t* output);
+
+// ref::Add (add and sub) for inputs of the output's shape or single values, left_shift <= 22,
+// input shifts <= 0, output shift in [-22, -1] and a sum bounded by 2^30 (checked per call
+// from the parameters); kernels/arm/add_dsp.cc. No scratch.
+bool AddDspApplies(const AddParams& p, const Dims4& input1_dims, const Dims4& input2_dims,
+                   const Dims4& output_dims);
+void AddDsp(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
+            const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims,
+            int8_t* output);
 
 #endif  // __ARM_FEATURE_DSP
 

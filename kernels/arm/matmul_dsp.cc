@@ -1,5 +1,6 @@
-// int8 matrix kernels with the Cortex-M DSP extension, shared by fully connected and the
-// pointwise (1x1) convolution: out[b][n] = requant(bias[n] + sum_k (w[n][k] - zw) * (x[b][k] - zi)).
+// int8 fully connected with the Cortex-M DSP extension:
+// out[b][n] = requant(bias[n] + sum_k (w[n][k] - zw) * (x[b][k] - zi)). (Convolutions, 1x1
+// included, have their own kernel: kernels/arm/conv_dsp.cc.)
 //
 // Four int8 values are loaded as one word; SXTB16 sign-extends bytes 0 and 2 (and, on the word
 // rotated by 8, bytes 1 and 3) into two halfwords, SXTAB16 does the same while adding -zi to
@@ -288,29 +289,6 @@ void FullyConnectedDsp(const FullyConnectedParams& p, int32_t batches, int32_t i
   const Requantizer rq{bias, p.requant.multiplier, p.requant.shift, p.requant.count != 1,
                        p.weights_zero_point, p.output_zero_point, p.act_min, p.act_max};
   MatMulAny(input, batches, weights, out_features, in_features, p.input_zero_point, rq, output);
-}
-
-bool Conv2D1x1DspApplies(const ConvParams& p, const Dims4& input_dims, const Dims4& weights_dims,
-                         const Dims4& output_dims) {
-  return weights_dims.h == 1 && weights_dims.w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
-         p.pad_top == 0 && p.pad_left == 0 && p.groups == 1 && output_dims.h == input_dims.h &&
-         output_dims.w == input_dims.w;
-}
-
-// With a 1x1 filter, stride 1, no padding (the output has the input's height and width),
-// output pixel (n, y, x) reads only input pixel (n, y, x): NHWC conv is a matrix product of
-// [pixels, IC] by [OC, IC]^T.
-void Conv2D1x1Dsp(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
-                  const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
-                  const Dims4& output_dims, int8_t* output) {
-  if (!MultipliersNonNegative(p.requant)) {
-    ref::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
-    return;
-  }
-  const Requantizer rq{bias, p.requant.multiplier, p.requant.shift, p.requant.count != 1, 0,
-                       p.output_zero_point, p.act_min, p.act_max};
-  const int32_t pixels = output_dims.n * output_dims.h * output_dims.w;
-  MatMulAny(input, pixels, weights, weights_dims.n, weights_dims.c, p.input_zero_point, rq, output);
 }
 
 }  // namespace arm

@@ -11,7 +11,9 @@ cmake -S "$src/tests/mcu" -B "$bin" -G "${CMAKE_GENERATOR:-Unix Makefiles}" \
   -DCMAKE_BUILD_TYPE="$build_type" -DQINFER_MCU_BOARD="$board" "$@" >"$bin.configure.log" 2>&1 ||
   { cat "$bin.configure.log"; exit 1; }
 cmake --build "$bin" -j"${QINFER_MCU_JOBS:-1}" >"$bin.build.log" 2>&1 || { cat "$bin.build.log"; exit 1; }
-if [ -f "$bin/conformance.map" ]; then
-  bash "$src/tests/mcu/flash_report.sh" "$src" "$bin/conformance.map" "$cpu $build_type ($board)"
-fi
+for fw in conformance minimal; do
+  if [ -f "$bin/$fw.map" ]; then
+    bash "$src/tests/mcu/flash_report.sh" "$src" "$bin/$fw.map" "$cpu $build_type ($board) $fw firmware"
+  fi
+done
 echo "cross build $cpu $build_type ${board:-(library only)}: ok in $(( $(date +%s) - start )) s"

@@ -21,6 +21,7 @@ typedef struct qinfer_mcu_case {
   const qinfer_mcu_blob* inputs;  /* [set * num_inputs + i] */
   const qinfer_mcu_blob* outputs; /* [set * num_outputs + o]: the host runtime's bytes */
   uint32_t macs;                  /* multiply-accumulates per inference (benchmarks) */
+  uint32_t ops;                   /* opcodes used: bit QINFER_MCU_OP_<NAME> (the header's) */
 } qinfer_mcu_case;
 
 #endif /* QINFER_TESTS_MCU_MCU_CASES_H_ */
