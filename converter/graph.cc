@@ -19,7 +19,8 @@ int64_t Node::Int(const std::string& key, int64_t def) const {
   auto it = attrs.find(key);
   if (it == attrs.end()) return def;
   if (it->second.kind == Attr::kInt) return it->second.i;
-  if (it->second.kind == Attr::kFloat) return static_cast<int64_t>(it->second.f);
+  if (it->second.kind == Attr::kFloat && it->second.f >= -9.2e18 && it->second.f <= 9.2e18)  // NaN fails too
+    return static_cast<int64_t>(it->second.f);
   Fail("node '", name, "' (op ", op, "): attribute '", key, "' is not an integer");
 }
 

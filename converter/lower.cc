@@ -116,7 +116,11 @@ class Lowerer {
 
   static std::vector<int> StoredShape(const std::vector<int64_t>& s, const std::vector<int>& perm) {
     std::vector<int> out;
-    for (int p : perm) out.push_back(static_cast<int>(s[static_cast<size_t>(p)]));
+    for (int p : perm) {
+      if (p < 0 || static_cast<size_t>(p) >= s.size())
+        Fail("unsupported graph: layout of rank ", perm.size(), " for a tensor of shape ", ShapeStr(s));
+      out.push_back(static_cast<int>(s[static_cast<size_t>(p)]));
+    }
     if (out.empty()) out.push_back(1);
     return out;
   }

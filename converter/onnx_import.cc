@@ -37,6 +37,20 @@ double BF16ToDouble(uint16_t h) {
   return f;
 }
 
+// Element count of `shape`, or a converter::Error when it exceeds 2^31 (no tensor the runtime can
+// hold is larger; also keeps every later int64 product of dims from overflowing).
+int64_t CheckedNumel(const std::vector<int64_t>& shape, const std::string& what) {
+  constexpr int64_t kMaxElements = int64_t{1} << 31;
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) Fail(what, " has a negative dimension ", ShapeStr(shape));
+    if (d != 0 && n > kMaxElements / d) Fail(what, " shape ", ShapeStr(shape), " is too large (more than 2^31 elements)");
+    n *= d;
+  }
+  if (n > kMaxElements) Fail(what, " shape ", ShapeStr(shape), " is too large (more than 2^31 elements)");
+  return n;
+}
+
 Tensor ConvertTensor(const onnx::TensorProto& tp, const std::string& what) {
   Tensor t;
   t.name = tp.name();
@@ -48,11 +62,18 @@ Tensor ConvertTensor(const onnx::TensorProto& tp, const std::string& what) {
   }
   if (tp.data_location() == onnx::TensorProto::EXTERNAL)
     Fail(what, " '", tp.name(), "' uses external data, which is not supported (save the model with weights inside)");
-  const int64_t n = t.numel();
-  if (n > (int64_t{1} << 31)) Fail(what, " '", tp.name(), "' is too large");
+  const int64_t n = CheckedNumel(t.shape, Cat(what, " '", tp.name(), "'"));
   const size_t count = static_cast<size_t>(n);
   const std::string& raw = tp.raw_data();
   const bool has_raw = tp.has_raw_data();
+  // Every element needs at least one raw byte or one typed value: refuse a huge declared shape
+  // before allocating for it.
+  const size_t values = raw.size() + static_cast<size_t>(tp.float_data_size()) + static_cast<size_t>(tp.double_data_size()) +
+                        static_cast<size_t>(tp.int32_data_size()) + static_cast<size_t>(tp.int64_data_size()) +
+                        static_cast<size_t>(tp.uint64_data_size());
+  if (count > values && tp.data_type() != onnx::TensorProto::STRING)
+    Fail("malformed ONNX file: ", what, " '", tp.name(), "' has shape ", ShapeStr(t.shape), " but only ", values,
+         " values");
   auto check = [&](size_t have) {
     if (have != count)
       Fail("malformed ONNX file: ", what, " '", tp.name(), "' has ", have, " values for shape ", ShapeStr(t.shape));
@@ -204,6 +225,7 @@ Graph ImportOnnxModel(const onnx::ModelProto& model) {
              " that cannot be fixed; export the model with a static input shape");
       }
     }
+    CheckedNumel(t.shape, "graph input '" + in.name() + "'");
     t.has_shape = true;
     const int id = g.AddTensor(std::move(t));
     by_name[in.name()] = id;
@@ -246,7 +268,10 @@ Graph ImportOnnxModel(const onnx::ModelProto& model) {
     }
     g.nodes.push_back(std::move(n));
   }
-  for (const auto& out : gp.output()) g.outputs.push_back(lookup(out.name(), "graph output"));
+  for (const auto& out : gp.output()) {
+    if (out.name().empty()) Fail("malformed ONNX file: a graph output has no name");
+    g.outputs.push_back(lookup(out.name(), "graph output"));
+  }
   if (g.outputs.empty()) Fail("the ONNX graph has no outputs");
   g.Compact();
   return g;
@@ -285,6 +310,7 @@ void InferAndFold(Graph* g) {
       if (n.outputs[k] < 0) continue;
       Tensor& dst = g->tensors[static_cast<size_t>(n.outputs[k])];
       dst.shape = out[k].shape;
+      CheckedNumel(dst.shape, Cat("node '", label, "' (op ", n.op, "): output '", dst.name, "'"));
       dst.has_shape = true;
       dst.type = out[k].type;
       if (produces_values) {

@@ -73,8 +73,12 @@ std::vector<int64_t> ConstInts(const Node& n, const std::string& label, const Te
   std::vector<int64_t> v;
   v.reserve(t->data.size());
   for (double d : t->data) {
-    if (d >= 9.2e18) v.push_back(std::numeric_limits<int64_t>::max());
-    else if (d <= -9.2e18) v.push_back(std::numeric_limits<int64_t>::min());
+    if (std::isnan(d)) Bad(n, label, Cat("input '", what, "' (", t->name, ") holds NaN"));
+    // Clamped to +-2^31 (beyond any dimension, so INT64_MAX-style slice ends keep their
+    // meaning) so that products of a dimension and such a value cannot overflow int64.
+    constexpr double kLimit = 2147483648.0;
+    if (d >= kLimit) v.push_back(static_cast<int64_t>(kLimit));
+    else if (d <= -kLimit) v.push_back(-static_cast<int64_t>(kLimit));
     else v.push_back(static_cast<int64_t>(d));
   }
   return v;
@@ -217,6 +221,11 @@ Tensor& Out(std::vector<Tensor>* out, size_t i) {
 }
 
 void SetShape(Tensor& t, std::vector<int64_t> shape, ElemType type) {
+  // Refuse element counts beyond 2^31 before anything is computed or allocated for them.
+  int64_t numel = 1;
+  for (int64_t d : shape)
+    if (d > 0 && (numel > (int64_t{1} << 31) / d || (numel *= d) > (int64_t{1} << 31)))
+      Fail("a tensor of shape ", ShapeStr(shape), " is too large (more than 2^31 elements)");
   t.shape = std::move(shape);
   t.has_shape = true;
   t.type = type;
@@ -467,6 +476,7 @@ void RunNode(const Node& n, const std::string& label, int opset,
     y.data.clear();
     for (int64_t o = 0; o < outer; ++o)
       for (double dv : idx.data) {
+        if (!(dv > -9.2e18 && dv < 9.2e18)) Bad(n, label, "index out of range");
         int64_t k = static_cast<int64_t>(dv);
         if (k < 0) k += dim;
         if (k < 0 || k >= dim) Bad(n, label, "index out of range");
@@ -725,7 +735,9 @@ void RunNode(const Node& n, const std::string& label, int opset,
       Bad(n, label, "only constant ranges are supported");
     const double start = s.data[0], limit = l.data[0], delta = d.data[0];
     if (delta == 0) Bad(n, label, "delta 0");
-    const int64_t count = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((limit - start) / delta)));
+    const double steps = std::ceil((limit - start) / delta);
+    if (!(steps <= double{1 << 30})) Bad(n, label, "range too long");
+    const int64_t count = std::max<int64_t>(0, static_cast<int64_t>(steps));
     Tensor& y = Out(out, 0);
     SetShape(y, {count}, s.type);
     y.data.clear();

@@ -1,0 +1,7 @@
+// libFuzzer target: see tests/fuzz/fuzz_entry.h (RunTflite).
+#include "tests/fuzz/fuzz_entry.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  qinfer::fuzz::RunTflite(data, size);
+  return 0;
+}
