@@ -3,6 +3,9 @@
 #include <cstring>
 
 #include "kernels/arm/dispatch.h"
+#if defined(QINFER_HAVE_X86_KERNELS)
+#include "kernels/x86/dispatch.h"
+#endif
 #include "kernels/reference.h"
 #include "runtime/tensor_util.h"
 #include "runtime/verifier.h"
@@ -37,6 +40,13 @@ namespace {
 namespace ref = kernels::ref;
 // The optimized twins this target's feature macros allow (kernels/arm/dispatch.h), else ref.
 namespace fast = kernels::fast;
+// The multiply-accumulate kernels: chosen at run time from cpuid on x86, at compile time
+// from the target's feature macros on Arm.
+#if defined(QINFER_HAVE_X86_KERNELS)
+namespace mac = kernels::x86;
+#else
+namespace mac = kernels::fast;
+#endif
 
 class OpTensors {
  public:
@@ -86,10 +96,10 @@ void RunConv(const OpTensors& t, const schema::Conv2DOptions* o, bool depthwise)
   p.act_max = o->act_max();
   p.requant = RequantOf(o->multiplier(), o->shift());
   if (depthwise) {
-    fast::DepthwiseConv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
+    mac::DepthwiseConv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
                           Dims4Of(t.out()), t.Out8());
   } else {
-    fast::Conv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
+    mac::Conv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
                  Dims4Of(t.out()), t.Out8());
   }
 }
@@ -105,7 +115,7 @@ void RunFullyConnected(const OpTensors& t, const schema::FullyConnectedOptions* 
   const int32_t out_features = Dim(t.in(1), 0);
   const int32_t in_features = Dim(t.in(1), 1);
   const int32_t batches = static_cast<int32_t>(ElementCount(t.in(0)) / in_features);
-  fast::FullyConnected(p, batches, in_features, out_features, t.In8(0), t.In8(1), t.Bias(2),
+  mac::FullyConnected(p, batches, in_features, out_features, t.In8(0), t.In8(1), t.Bias(2),
                       t.Out8());
 }
 

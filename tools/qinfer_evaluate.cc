@@ -79,7 +79,7 @@ int EvaluateMain(int argc, char** argv) {
     std::printf("arena bytes         %lld\n", static_cast<long long>(e.arena_bytes));
     std::printf("weight bytes        %lld\n", static_cast<long long>(e.weight_bytes));
     std::printf("model file bytes    %lld\n", static_cast<long long>(e.model_bytes));
-    std::printf("int8 time/inference %.1f us (reference kernels, one core)\n", e.microseconds_per_inference);
+    std::printf("int8 time/inference %.1f us (one core)\n", e.microseconds_per_inference);
   } catch (const std::exception& ex) {
     return Fail(ex.what());
   }

@@ -1,0 +1,137 @@
+// cpuid detection, the QINFER_ISA / SetIsa override, and the entry points.
+#include "kernels/x86/dispatch.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels/reference.h"
+#include "kernels/x86/internal.h"
+
+namespace qinfer {
+namespace kernels {
+namespace x86 {
+namespace {
+
+// Plain ints, constant-initialized: no static constructor. -1 = not yet computed.
+int g_detected = -1;
+int g_active = -1;
+
+int Detect() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  // __builtin_cpu_supports also checks that the OS saves the AVX / AVX-512 state (XCR0).
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")) {
+    return static_cast<int>(Isa::kAvx512Vnni);
+  }
+  if (__builtin_cpu_supports("avx2")) return static_cast<int>(Isa::kAvx2);
+  if (__builtin_cpu_supports("sse4.1")) return static_cast<int>(Isa::kSse41);
+#endif
+  return static_cast<int>(Isa::kRef);
+}
+
+int Active() {
+  if (g_active < 0) {
+    int isa = static_cast<int>(DetectedIsa());
+    const char* env = std::getenv("QINFER_ISA");
+    Isa forced;
+    if (env != nullptr && ParseIsa(env, &forced) && static_cast<int>(forced) < isa) {
+      isa = static_cast<int>(forced);
+    }
+    g_active = isa;
+  }
+  return g_active;
+}
+
+}  // namespace
+
+Isa DetectedIsa() {
+  if (g_detected < 0) g_detected = Detect();
+  return static_cast<Isa>(g_detected);
+}
+
+Isa ActiveIsa() { return static_cast<Isa>(Active()); }
+
+Isa SetIsa(Isa isa) {
+  int v = static_cast<int>(isa);
+  const int best = static_cast<int>(DetectedIsa());
+  if (v > best) v = best;
+  if (v < 0) v = 0;
+  g_active = v;
+  return static_cast<Isa>(v);
+}
+
+const char* IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::kRef: return "ref";
+    case Isa::kSse41: return "sse41";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512Vnni: return "avx512vnni";
+  }
+  return "ref";
+}
+
+bool ParseIsa(const char* name, Isa* isa) {
+  static const Isa kAll[] = {Isa::kRef, Isa::kSse41, Isa::kAvx2, Isa::kAvx512Vnni};
+  for (Isa i : kAll) {
+    if (std::strcmp(name, IsaName(i)) == 0) {
+      *isa = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+// SSE4.1 has no optimized kernels yet: it runs the reference path.
+void Conv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+            const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+            const Dims4& output_dims, int8_t* output) {
+  const int isa = Active();
+  if (isa >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output)) {
+    return;
+  }
+  if (isa >= static_cast<int>(Isa::kAvx2) &&
+      avx2::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output)) {
+    return;
+  }
+  ref::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
+}
+
+void DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+                     const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+                     const Dims4& output_dims, int8_t* output) {
+  const int isa = Active();
+  if (isa >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::DepthwiseConv2D(p, input_dims, input, weights_dims, weights, bias, output_dims,
+                            output)) {
+    return;
+  }
+  if (isa >= static_cast<int>(Isa::kAvx2) &&
+      avx2::DepthwiseConv2D(p, input_dims, input, weights_dims, weights, bias, output_dims,
+                            output)) {
+    return;
+  }
+  ref::DepthwiseConv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
+}
+
+void FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
+                    int32_t out_features, const int8_t* input, const int8_t* weights,
+                    const int32_t* bias, int8_t* output) {
+  const int isa = Active();
+  if (isa >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::FullyConnected(p, batches, in_features, out_features, input, weights, bias,
+                           output)) {
+    return;
+  }
+  if (isa >= static_cast<int>(Isa::kAvx2) &&
+      avx2::FullyConnected(p, batches, in_features, out_features, input, weights, bias,
+                           output)) {
+    return;
+  }
+  ref::FullyConnected(p, batches, in_features, out_features, input, weights, bias, output);
+}
+
+}  // namespace x86
+}  // namespace kernels
+}  // namespace qinfer

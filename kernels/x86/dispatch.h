@@ -1,0 +1,50 @@
+// x86 optimized twins of the reference conv2d, depthwise conv2d and fully connected kernels.
+// Same signatures and byte-for-byte results as kernels::ref::*. The path is chosen once from
+// cpuid (AVX-512 VNNI > AVX2 > SSE4.1 > reference), can be forced with the environment
+// variable QINFER_ISA=ref|sse41|avx2|avx512vnni (read on first use) or SetIsa(), and is always
+// clamped to what the CPU supports. Unsupported parameter combinations fall back to ref:
+// depthwise with depth_multiplier != 1, zero points outside int8, more than 128 taps, or a
+// padded conv with more than 4096 channels per group. SSE4.1 has no kernels yet (runs ref).
+// No heap, no exceptions, no static constructors; scratch lives on the stack (< 60 KB per
+// call, see driver.h), so *ScratchSize() stays 0 and the arena is unchanged.
+#ifndef QINFER_KERNELS_X86_DISPATCH_H_
+#define QINFER_KERNELS_X86_DISPATCH_H_
+
+#include <cstdint>
+
+#include "kernels/types.h"
+
+namespace qinfer {
+namespace kernels {
+namespace x86 {
+
+enum class Isa : int32_t { kRef = 0, kSse41 = 1, kAvx2 = 2, kAvx512Vnni = 3 };
+
+// Best ISA the CPU (and OS) supports; cpuid runs once.
+Isa DetectedIsa();
+// The ISA the kernels use now (QINFER_ISA or SetIsa override, clamped; default detected).
+Isa ActiveIsa();
+// Forces a path; returns the ISA actually selected (clamped to DetectedIsa()).
+Isa SetIsa(Isa isa);
+// "ref", "sse41", "avx2", "avx512vnni".
+const char* IsaName(Isa isa);
+// Parses an IsaName; returns false if unknown.
+bool ParseIsa(const char* name, Isa* isa);
+
+void Conv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+            const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+            const Dims4& output_dims, int8_t* output);
+
+void DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+                     const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+                     const Dims4& output_dims, int8_t* output);
+
+void FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
+                    int32_t out_features, const int8_t* input, const int8_t* weights,
+                    const int32_t* bias, int8_t* output);
+
+}  // namespace x86
+}  // namespace kernels
+}  // namespace qinfer
+
+#endif  // QINFER_KERNELS_X86_DISPATCH_H_

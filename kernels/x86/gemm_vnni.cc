@@ -1,0 +1,313 @@
+// AVX-512 VNNI paths (compile with -mavx512f -mavx512bw -mavx512vl -mavx512vnni).
+// vpdpbusd multiplies unsigned by signed bytes: activations go in as a + 128 (a ^ 0x80), and
+// the driver folds -(128 + zi) * sum(w) into the per-channel offset, so the int32 result is
+// exactly the reference accumulator (mod 2^32, like the reference's int32 sum).
+// GCC 12 flags its own _mm512_undefined_epi32() (self-initialized) inside AVX-512 intrinsics.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+#include <immintrin.h>
+
+#include "kernels/x86/driver.h"
+#include "kernels/x86/internal.h"
+
+namespace qinfer {
+namespace kernels {
+namespace x86 {
+namespace {
+
+inline __mmask64 TailMask(int32_t rem) {
+  return rem >= 64 ? ~0ULL : ((1ULL << rem) - 1);
+}
+
+// Sums of a0..a3 in lanes 0..3.
+inline __m128i Reduce4(__m512i a0, __m512i a1, __m512i a2, __m512i a3) {
+  const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(a0, a1), _mm512_unpackhi_epi32(a0, a1));
+  const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(a2, a3), _mm512_unpackhi_epi32(a2, a3));
+  const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
+  const __m256i v = _mm256_add_epi32(_mm512_castsi512_si256(u), _mm512_extracti64x4_epi64(u, 1));
+  return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+}
+
+// gemmlowp MultiplyByQuantizedMultiplier + AddZeroPointAndClamp on 16 lanes, bit-exact.
+inline __m512i Requant16(__m512i x, __m512i mult, __m512i lsh, __m512i rsh, __m512i lo,
+                         __m512i hi, __m512i zo) {
+  x = _mm512_sllv_epi32(x, lsh);
+  // SaturatingRoundingDoublingHighMul: (x * m + 2^30) >> 31 (equal to gemmlowp's
+  // truncating division for both signs); only INT32_MIN * INT32_MIN saturates.
+  const __m512i nudge = _mm512_set1_epi64(1LL << 30);
+  const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, mult), nudge);
+  const __m512i po = _mm512_add_epi64(
+      _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(mult, 32)), nudge);
+  __m512i r = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
+  const __m512i imin = _mm512_set1_epi32(INT32_MIN);
+  const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, imin) & _mm512_cmpeq_epi32_mask(mult, imin);
+  r = _mm512_mask_mov_epi32(r, sat, _mm512_set1_epi32(INT32_MAX));
+  // RoundingDivideByPOT: ties away from zero.
+  const __m512i one = _mm512_set1_epi32(1);
+  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, rsh), one);
+  const __m512i rem = _mm512_and_si512(r, mask);
+  const __m512i thr = _mm512_add_epi32(_mm512_srai_epi32(mask, 1), _mm512_srli_epi32(r, 31));
+  __m512i q = _mm512_srav_epi32(r, rsh);
+  q = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, one);
+  q = _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
+  return _mm512_add_epi32(q, zo);
+}
+
+struct Vnni {
+  static constexpr int32_t kMR = 4, kNR = 4;
+  static constexpr bool kNeedWsum = true;
+  static constexpr bool kBroadcast = true;
+  static constexpr int32_t kMRB = 6;
+
+  // wpack[k4][64 channels][4 bytes], zero past nb channels and past K; wsum[j] = sum(w[j]).
+  // Whole 4-byte groups are gathered 16 channels at a time; a last partial group is scalar.
+  static void PackW(const int8_t* w, int32_t ktot, int32_t nb, int8_t* wpack, int32_t* wsum) {
+    const int32_t k4 = (ktot + 3) / 4, full = ktot / 4;
+    const int32_t nj = (nb + 15) / 16;  // BcastMicro reads only these channels
+    const __m512i ones = _mm512_set1_epi8(1);
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    for (int32_t jj = 0; jj < nj; ++jj) {
+      const __m512i ch = _mm512_add_epi32(lane, _mm512_set1_epi32(jj * 16));
+      const __mmask16 valid = _mm512_cmplt_epi32_mask(ch, _mm512_set1_epi32(nb));
+      const __m512i base = _mm512_mullo_epi32(ch, _mm512_set1_epi32(ktot));
+      __m512i sum = _mm512_setzero_si512();
+      for (int32_t q = 0; q < full; ++q) {
+        const __m512i v = _mm512_mask_i32gather_epi32(
+            _mm512_setzero_si512(), valid, _mm512_add_epi32(base, _mm512_set1_epi32(q * 4)), w,
+            1);
+        _mm512_store_si512(wpack + (q * kNB + jj * 16) * 4, v);
+        sum = _mm512_dpbusd_epi32(sum, ones, v);
+      }
+      _mm512_storeu_si512(wsum + jj * 16, sum);
+      for (int32_t q = full; q < k4; ++q) {
+        for (int32_t l = 0; l < 16; ++l) {
+          const int32_t j = jj * 16 + l;
+          for (int32_t r = 0; r < 4; ++r) {
+            const int32_t k = q * 4 + r;
+            const int8_t v = j < nb && k < ktot ? w[static_cast<int64_t>(j) * ktot + k] : 0;
+            wpack[(q * kNB + j) * 4 + r] = v;
+            wsum[j] += v;
+          }
+        }
+      }
+    }
+  }
+
+  template <int R, int J>
+  static void BcastMicro(const int8_t (*apack)[kBcastK + 64], int32_t k4, const int8_t* wpack,
+                         int32_t* out, int32_t ldo) {
+    __m512i acc[R][J];
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < J; ++j) acc[i][j] = _mm512_setzero_si512();
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    for (int32_t q = 0; q < k4; ++q) {
+      __m512i w[J];
+      for (int j = 0; j < J; ++j) w[j] = _mm512_load_si512(wpack + q * kNB * 4 + j * 64);
+      for (int i = 0; i < R; ++i) {
+        const __m512i x = _mm512_xor_si512(
+            _mm512_broadcastd_epi32(_mm_loadu_si32(apack[i] + q * 4)), flip);
+        for (int j = 0; j < J; ++j) acc[i][j] = _mm512_dpbusd_epi32(acc[i][j], x, w[j]);
+      }
+    }
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < J; ++j) _mm512_storeu_si512(out + i * ldo + j * 16, acc[i][j]);
+  }
+
+  template <int R>
+  static void BcastJ(int32_t nj, const int8_t (*apack)[kBcastK + 64], int32_t k4,
+                     const int8_t* wpack, int32_t* out, int32_t ldo) {
+    switch (nj) {
+      case 1: BcastMicro<R, 1>(apack, k4, wpack, out, ldo); break;
+      case 2: BcastMicro<R, 2>(apack, k4, wpack, out, ldo); break;
+      case 3: BcastMicro<R, 3>(apack, k4, wpack, out, ldo); break;
+      default: BcastMicro<R, 4>(apack, k4, wpack, out, ldo); break;
+    }
+  }
+
+  // Raw sums of mr rows x nb channels of the packed weights; rows gathered to the stack.
+  static void Bcast(const int8_t* const* a, int32_t nseg, int32_t seglen, int32_t mr,
+                    int32_t ktot, const int8_t* wpack, int32_t nb, int32_t* out, int32_t ldo) {
+    alignas(64) int8_t apack[kMRB][kBcastK + 64];
+    const int32_t k4 = (ktot + 3) / 4;
+    for (int32_t i = 0; i < mr; ++i) {
+      int8_t* d = apack[i];
+      for (int32_t s = 0; s < nseg; ++s) {
+        const int8_t* src = a[i * nseg + s];
+        for (int32_t k = 0; k < seglen; k += 64) {
+          const __mmask64 m = TailMask(seglen - k);
+          _mm512_mask_storeu_epi8(d + k, m, _mm512_maskz_loadu_epi8(m, src + k));
+        }
+        d += seglen;
+      }
+      for (int32_t k = ktot; k < k4 * 4; ++k) apack[i][k] = 0;
+    }
+    const int32_t nj = (nb + 15) / 16;
+    switch (mr) {
+      case 1: BcastJ<1>(nj, apack, k4, wpack, out, ldo); break;
+      case 2: BcastJ<2>(nj, apack, k4, wpack, out, ldo); break;
+      case 3: BcastJ<3>(nj, apack, k4, wpack, out, ldo); break;
+      case 4: BcastJ<4>(nj, apack, k4, wpack, out, ldo); break;
+      case 5: BcastJ<5>(nj, apack, k4, wpack, out, ldo); break;
+      default: BcastJ<6>(nj, apack, k4, wpack, out, ldo); break;
+    }
+  }
+
+  // One 64-byte k step of R rows x 4 channels (and optionally the weight sums).
+  template <int R, bool W>
+  __attribute__((always_inline)) static inline void Step(__m512i (&acc)[R][kNR],
+                                                         __m512i (&ws)[kNR],
+                                                         const int8_t* const (&as)[R],
+                                                         const int8_t* const (&bs)[kNR],
+                                                         int32_t k, __mmask64 m) {
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512i w[kNR];
+#pragma GCC unroll 4
+    for (int j = 0; j < kNR; ++j) {
+      w[j] = _mm512_maskz_loadu_epi8(m, bs[j] + k);
+      if (W) ws[j] = _mm512_dpbusd_epi32(ws[j], ones, w[j]);
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i) {
+      const __m512i x = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, as[i] + k), flip);
+#pragma GCC unroll 4
+      for (int j = 0; j < kNR; ++j) acc[i][j] = _mm512_dpbusd_epi32(acc[i][j], x, w[j]);
+    }
+  }
+
+  // R rows (pixels) x 4 output channels; raw sums to out[i * ldo + j]. For R <= 2 the
+  // k loop keeps two accumulator sets so enough vpdpbusd chains are in flight. With W, also
+  // writes sum(w) of the 4 channels to wsum (fused: the weights are loaded anyway, so the
+  // first row block needs no separate pass over them).
+  template <int R, bool W>
+  static void Micro(const int8_t* const* a, int32_t nseg, int32_t seglen,
+                    const int8_t* const* b, int32_t, int32_t, int32_t* out, int32_t ldo,
+                    int32_t* wsum) {
+    __m512i acc0[R][kNR], acc1[R][kNR], ws0[kNR], ws1[kNR];
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+      for (int j = 0; j < kNR; ++j) acc0[i][j] = acc1[i][j] = _mm512_setzero_si512();
+#pragma GCC unroll 4
+    for (int j = 0; j < kNR; ++j) ws0[j] = ws1[j] = _mm512_setzero_si512();
+    const __mmask64 all = ~0ULL;
+    for (int32_t s = 0; s < nseg; ++s) {
+      const int8_t* as[R];
+#pragma GCC unroll 8
+      for (int i = 0; i < R; ++i) as[i] = a[i * nseg + s];
+      const int64_t boff = static_cast<int64_t>(s) * seglen;
+      const int8_t* const bs[kNR] = {b[0] + boff, b[1] + boff, b[2] + boff, b[3] + boff};
+      int32_t k = 0;
+      if (R <= 2) {
+        for (; k + 128 <= seglen; k += 128) {
+          Step<R, W>(acc0, ws0, as, bs, k, all);
+          Step<R, W>(acc1, ws1, as, bs, k + 64, all);
+        }
+      }
+      for (; k + 64 <= seglen; k += 64) Step<R, W>(acc0, ws0, as, bs, k, all);
+      if (k < seglen) Step<R, W>(acc0, ws0, as, bs, k, TailMask(seglen - k));
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i) {
+      if (R <= 2) {
+#pragma GCC unroll 4
+        for (int j = 0; j < kNR; ++j) acc0[i][j] = _mm512_add_epi32(acc0[i][j], acc1[i][j]);
+      }
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i * ldo),
+                       Reduce4(acc0[i][0], acc0[i][1], acc0[i][2], acc0[i][3]));
+    }
+    if (W) {
+#pragma GCC unroll 4
+      for (int j = 0; j < kNR; ++j) ws0[j] = _mm512_add_epi32(ws0[j], ws1[j]);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(wsum),
+                       Reduce4(ws0[0], ws0[1], ws0[2], ws0[3]));
+    }
+  }
+
+  static int32_t WSum(const int8_t* w, int32_t len) {
+    __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
+                      _mm512_setzero_si512()};
+    const __m512i ones = _mm512_set1_epi8(1);
+    int32_t k = 0;
+    for (; k + 256 <= len; k += 256) {
+      for (int u = 0; u < 4; ++u)
+        acc[u] = _mm512_dpbusd_epi32(acc[u], ones, _mm512_loadu_si512(w + k + 64 * u));
+    }
+    for (; k < len; k += 64) {
+      acc[0] = _mm512_dpbusd_epi32(acc[0], ones,
+                                   _mm512_maskz_loadu_epi8(TailMask(len - k), w + k));
+    }
+    return _mm512_reduce_add_epi32(_mm512_add_epi32(_mm512_add_epi32(acc[0], acc[1]),
+                                                    _mm512_add_epi32(acc[2], acc[3])));
+  }
+
+  static void Epilogue(const int32_t* raw, int32_t nb, const BlockParams& bp, int32_t row_off,
+                       int32_t zo, int32_t act_min, int32_t act_max, int8_t* out) {
+    const __m512i roff = _mm512_set1_epi32(row_off);
+    const __m512i lo = _mm512_set1_epi32(act_min - zo), hi = _mm512_set1_epi32(act_max - zo);
+    const __m512i vzo = _mm512_set1_epi32(zo);
+    for (int32_t j = 0; j < nb; j += 16) {
+      __m512i x = _mm512_add_epi32(_mm512_loadu_si512(raw + j),
+                                   _mm512_load_si512(bp.col_off + j));
+      x = _mm512_add_epi32(x, roff);
+      const __m512i r = Requant16(x, _mm512_load_si512(bp.mult + j),
+                                  _mm512_load_si512(bp.lshift + j),
+                                  _mm512_load_si512(bp.rshift + j), lo, hi, vzo);
+      const int32_t rem = nb - j;
+      const __mmask16 m = rem >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << rem) - 1);
+      _mm512_mask_cvtepi32_storeu_epi8(out + j, m, r);
+    }
+  }
+
+  // |w * (x - zi)| <= 128 * 255 fits int16: multiply 32 channels in int16, widen, add.
+  static void DwPixel(const int8_t* const* xs, const int8_t* const* ws, int32_t nt, int32_t nb,
+                      int32_t zi, int32_t* acc) {
+    const __m512i vzi = _mm512_set1_epi16(static_cast<int16_t>(zi));
+    for (int32_t j = 0; j < nb; j += 32) {
+      const int32_t rem = nb - j;
+      const __mmask32 m = rem >= 32 ? 0xFFFFFFFFu : ((1u << rem) - 1);
+      __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
+      for (int32_t t = 0; t < nt; ++t) {
+        const __m512i x = _mm512_sub_epi16(
+            _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, xs[t] + j)), vzi);
+        const __m512i w = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, ws[t] + j));
+        const __m512i p = _mm512_mullo_epi16(x, w);
+        s0 = _mm512_add_epi32(s0, _mm512_cvtepi16_epi32(_mm512_castsi512_si256(p)));
+        s1 = _mm512_add_epi32(s1, _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(p, 1)));
+      }
+      _mm512_storeu_si512(acc + j, s0);
+      _mm512_storeu_si512(acc + j + 16, s1);
+    }
+  }
+};
+
+}  // namespace
+
+namespace vnni {
+
+bool Conv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+            const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+            const Dims4& output_dims, int8_t* output) {
+  return RunConv<Vnni>(ConvGeometry(p, input_dims, weights_dims, output_dims), input, weights,
+                       bias, output);
+}
+
+bool DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+                     const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+                     const Dims4& output_dims, int8_t* output) {
+  return RunDepthwise<Vnni>(p, input_dims, weights_dims, bias, output_dims, input, weights,
+                            output);
+}
+
+bool FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
+                    int32_t out_features, const int8_t* input, const int8_t* weights,
+                    const int32_t* bias, int8_t* output) {
+  return RunConv<Vnni>(FcGeometry(p, batches, in_features, out_features), input, weights, bias,
+                       output);
+}
+
+}  // namespace vnni
+}  // namespace x86
+}  // namespace kernels
+}  // namespace qinfer

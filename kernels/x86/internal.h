@@ -1,0 +1,35 @@
+// Per-ISA entry points of kernels/x86 (compiled with their own -m flags). Each returns false
+// when it does not handle the parameters, and the dispatcher then runs the reference kernel.
+#ifndef QINFER_KERNELS_X86_INTERNAL_H_
+#define QINFER_KERNELS_X86_INTERNAL_H_
+
+#include <cstdint>
+
+#include "kernels/types.h"
+
+namespace qinfer {
+namespace kernels {
+namespace x86 {
+
+#define QINFER_X86_DECLARE(ns)                                                               \
+  namespace ns {                                                                             \
+  bool Conv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,             \
+              const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,         \
+              const Dims4& output_dims, int8_t* output);                                     \
+  bool DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,    \
+                       const Dims4& weights_dims, const int8_t* weights,                     \
+                       const int32_t* bias, const Dims4& output_dims, int8_t* output);       \
+  bool FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_features,   \
+                      int32_t out_features, const int8_t* input, const int8_t* weights,      \
+                      const int32_t* bias, int8_t* output);                                  \
+  }
+
+QINFER_X86_DECLARE(avx2)
+QINFER_X86_DECLARE(vnni)
+#undef QINFER_X86_DECLARE
+
+}  // namespace x86
+}  // namespace kernels
+}  // namespace qinfer
+
+#endif  // QINFER_KERNELS_X86_INTERNAL_H_
