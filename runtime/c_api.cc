@@ -1,6 +1,6 @@
 #include "runtime/qinfer.h"
 
-#include <new>
+#include <type_traits>
 
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
@@ -13,6 +13,9 @@ struct Context {
 };
 
 static_assert(sizeof(Context) <= sizeof(qinfer_context), "qinfer_context too small");
+static_assert(std::is_trivially_copyable<qinfer::Model>::value &&
+                  std::is_trivially_copyable<qinfer::Interpreter>::value,
+              "Context must be an implicit-lifetime type to live in qinfer_context");
 static_assert(alignof(Context) <= alignof(qinfer_context), "qinfer_context misaligned");
 
 Context* Get(qinfer_context* ctx) { return reinterpret_cast<Context*>(ctx); }
@@ -50,7 +53,11 @@ size_t qinfer_arena_bytes(const void* model, size_t model_size) {
 int32_t qinfer_init(qinfer_context* ctx, const void* model, size_t model_size, void* arena,
                     size_t arena_size, qinfer_error* err) {
   if (ctx == nullptr) return Code(qinfer::Status::kNullArgument);
-  Context* c = new (ctx) Context();  // placement new into caller storage: no heap
+  // Both members are plain pointer holders (implicit-lifetime types): assigning fresh
+  // values starts them in the caller's storage.
+  Context* c = Get(ctx);
+  c->model = qinfer::Model();
+  c->interpreter = qinfer::Interpreter();
   const qinfer::Status s = qinfer::Model::Load(model, model_size, &c->model, ErrorOf(err));
   if (s != qinfer::Status::kOk) return Code(s);
   return Code(c->interpreter.Init(c->model, arena, arena_size, ErrorOf(err)));

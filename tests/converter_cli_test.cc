@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -20,7 +21,9 @@ namespace converter {
 namespace {
 
 const std::string kModels = std::string(QINFER_SOURCE_DIR) + "/models/";
-const std::string kDir = std::string(QINFER_BINARY_DIR) + "/converter_cli_test/";
+// Per process: ctest runs the tests of this file in parallel processes.
+const std::string kDir =
+    std::string(QINFER_BINARY_DIR) + "/converter_cli_test." + std::to_string(getpid()) + "/";
 
 struct ToolRun {
   int status;

@@ -45,7 +45,9 @@ using converter::OnnxAttr;
 using converter::OnnxBuilder;
 
 const std::string kFuzzDir = std::string(QINFER_SOURCE_DIR) + "/tests/fuzz/";
-const std::string kTmp = std::string(QINFER_BINARY_DIR) + "/fault_test/";
+// Per process: ctest runs the tests of this file in parallel processes.
+const std::string kTmp =
+    std::string(QINFER_BINARY_DIR) + "/fault_test." + std::to_string(getpid()) + "/";
 
 std::string Slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
