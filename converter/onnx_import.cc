@@ -51,6 +51,37 @@ int64_t CheckedNumel(const std::vector<int64_t>& shape, const std::string& what)
   return n;
 }
 
+// Constant folding evaluates in doubles on the host. These bounds keep a pathological or hostile
+// model from asking for gigabytes or hours: far above any constant subgraph a real export folds
+// (shape arithmetic, a transposed or reshaped weight), far below what exhausts a host.
+constexpr int64_t kMaxFoldedElementsPerNode = int64_t{1} << 24;  // 128 MiB of doubles
+constexpr int64_t kMaxFoldedElementsTotal = int64_t{1} << 26;
+constexpr int64_t kMaxFoldedMacsPerNode = int64_t{1} << 30;
+
+void CheckFoldBudget(const Node& n, const std::string& label, const std::vector<const Tensor*>& in,
+                     const std::vector<Tensor>& out, int64_t* folded_elements) {
+  for (const Tensor& t : out) {
+    const int64_t e = CheckedNumel(t.shape, Cat("node '", label, "' (op ", n.op, ") output"));
+    if (e > kMaxFoldedElementsPerNode || *folded_elements + e > kMaxFoldedElementsTotal)
+      Fail("node '", label, "' (op ", n.op, "): folding its constant inputs would produce ", e,
+           " values (", *folded_elements, " already folded; limits ", kMaxFoldedElementsPerNode,
+           " per node, ", kMaxFoldedElementsTotal, " per model)");
+    *folded_elements += e;
+  }
+  // Contractions cost output size times the reduction length: bound the work, not just the size.
+  const bool contraction = n.op == "MatMul" || n.op == "Gemm" || n.op == "Conv";
+  if (contraction && !out.empty() && in.size() >= 2 && in[1] != nullptr) {
+    const int64_t out_elems = out[0].numel();
+    const Tensor& w = *in[1];
+    int64_t per_output = w.numel();
+    if (n.op == "Conv" && w.rank() >= 1 && w.shape[0] > 0) per_output /= w.shape[0];
+    if (n.op != "Conv" && !out[0].shape.empty() && out[0].shape.back() > 0) per_output /= out[0].shape.back();
+    if (per_output > 0 && out_elems > kMaxFoldedMacsPerNode / per_output)
+      Fail("node '", label, "' (op ", n.op, "): folding its constant inputs would take more than ",
+           kMaxFoldedMacsPerNode, " multiply-adds");
+  }
+}
+
 Tensor ConvertTensor(const onnx::TensorProto& tp, const std::string& what) {
   Tensor t;
   t.name = tp.name();
@@ -291,6 +322,7 @@ Graph ImportOnnxFile(const std::string& path) {
 }
 
 void InferAndFold(Graph* g) {
+  int64_t folded_elements = 0;
   for (Node& n : g->nodes) {
     if (n.dead) continue;
     const std::string label = g->Label(n);
@@ -304,6 +336,13 @@ void InferAndFold(Graph* g) {
              "' has an unknown shape");
     }
     std::vector<Tensor> out(n.outputs.size());
+    if (all_const) {
+      // Shapes first, so a constant subgraph that would fold into gigabytes is refused before
+      // anything is allocated.
+      RunNode(n, label, g->opset, in, &out, false);
+      CheckFoldBudget(n, label, in, out, &folded_elements);
+      out.assign(n.outputs.size(), Tensor());
+    }
     RunNode(n, label, g->opset, in, &out, all_const);
     const bool produces_values = all_const || n.op == "Shape" || n.op == "Size";
     for (size_t k = 0; k < n.outputs.size() && k < out.size(); ++k) {

@@ -583,6 +583,7 @@ void RunNode(const Node& n, const std::string& label, int opset,
     }
     for (int64_t d : shape) if (d < 0) Bad(n, label, "negative dimension");
     SetShape(y, shape, type);
+    if (!values) return;
     y.data.assign(static_cast<size_t>(Numel(shape)), v);
     return;
   }
@@ -740,7 +741,9 @@ void RunNode(const Node& n, const std::string& label, int opset,
     const int64_t count = std::max<int64_t>(0, static_cast<int64_t>(steps));
     Tensor& y = Out(out, 0);
     SetShape(y, {count}, s.type);
+    if (!values) return;
     y.data.clear();
+    y.data.reserve(static_cast<size_t>(count));
     for (int64_t i = 0; i < count; ++i) y.data.push_back(start + static_cast<double>(i) * delta);
     return;
   }

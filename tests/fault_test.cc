@@ -327,6 +327,35 @@ TEST(FaultConverter, HugeDims) {
   }
 }
 
+// Constant subgraphs are folded in doubles on the host: one that would fold into gigabytes, or
+// take billions of multiply-adds, is refused by name before anything is allocated.
+TEST(FaultConverter, ConstantFoldingIsBounded) {
+  {  // ConstantOfShape 16384 x 16384 (2^28 values, 2 GiB of doubles) feeding an Add
+    OnnxBuilder b(13);
+    b.Input("x", {1, 16384});
+    b.InitInt64("shape", {2}, {16384, 16384});
+    b.Node("ConstantOfShape", {"shape"}, {"big"}, {OnnxAttr::TensorF("value", {1}, {1.f})}, "fill");
+    b.Node("MatMul", {"x", "big"}, {"y"});
+    b.Output("y");
+    const std::string msg = ExpectConverterError([&] { converter::ImportOnnxBytes(b.Serialize(), "fold"); });
+    EXPECT_NE(msg.find("'fill'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("ConstantOfShape"), std::string::npos) << msg;
+  }
+  {  // 2048^3 multiply-adds between two constants: small tensors, minutes of work
+    OnnxBuilder b(13);
+    b.Input("x", {1, 2048});
+    b.InitInt64("shape", {2}, {2048, 2048});
+    b.Node("ConstantOfShape", {"shape"}, {"a"}, {OnnxAttr::TensorF("value", {1}, {1.f})}, "fill_a");
+    b.Node("ConstantOfShape", {"shape"}, {"c"}, {OnnxAttr::TensorF("value", {1}, {2.f})}, "fill_c");
+    b.Node("MatMul", {"a", "c"}, {"w"}, {}, "product");
+    b.Node("MatMul", {"x", "w"}, {"y"});
+    b.Output("y");
+    const std::string msg = ExpectConverterError([&] { converter::ImportOnnxBytes(b.Serialize(), "fold"); });
+    EXPECT_NE(msg.find("'product'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("multiply-adds"), std::string::npos) << msg;
+  }
+}
+
 class FaultCalib : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { mkdir(kTmp.c_str(), 0777); }
