@@ -191,7 +191,7 @@ void RegisterMean(int32_t h, int32_t w, int32_t c) {
                                  const Dims4 in_d{1, h, w, c};
                                  const auto in = Data(FlatSize(in_d), 12);
                                  std::vector<int8_t> out(static_cast<size_t>(c));
-                                 const MeanParams p{-128, -128, 1402438301, -5, -128, 127};
+                                 const MeanParams p{-128, -128, 1402438301, -5, -128, 127, MeanRounding::kFolded};
                                  for (auto _ : state) {
                                    ref::MeanHW(p, in_d, in.data(), out.data());
                                    benchmark::DoNotOptimize(out.data());

@@ -9,6 +9,7 @@
 
 #include "converter/calibrate.h"
 #include "converter/lgraph.h"
+#include "kernels/types.h"
 
 namespace qinfer {
 namespace converter {
@@ -47,6 +48,7 @@ struct QOp {
   // Integers.
   std::vector<int32_t> multiplier, shift;  // conv/fc per channel; concat per input; mean/requant [0]
   int32_t act_min = -128, act_max = 127;
+  kernels::MeanRounding mean_rounding = kernels::MeanRounding::kFolded;
   int32_t left_shift = 0;
   int32_t input1_multiplier = 0, input1_shift = 0, input2_multiplier = 0, input2_shift = 0;
   int32_t output_multiplier = 0, output_shift = 0;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <vector>
 
 #include "kernels/fixedpoint.h"
@@ -453,85 +452,6 @@ bool ReferenceIntegerMean(int32_t acc, int32_t m, int32_t s, int64_t count,
   const int64_t divided = v > 0 ? (v + n / 2) / n : (v - n / 2) / n;
   *out = Clamp8(divided + output_zero_point);
   return true;
-}
-
-bool FindExactMeanParams(int64_t count, int32_t input_zero_point, int32_t output_zero_point,
-                         const std::function<int32_t(int32_t)>& target, int32_t* multiplier,
-                         int32_t* shift, int64_t max_count) {
-  if (count < 1 || count > max_count) return false;
-  const int64_t lo = count * (-128 - input_zero_point);
-  const int64_t hi = count * (127 - input_zero_point);
-  const int64_t n = hi - lo + 1;
-  std::vector<int8_t> want(static_cast<size_t>(n));
-  for (int64_t a = lo; a <= hi; ++a)
-    want[static_cast<size_t>(a - lo)] = static_cast<int8_t>(target(static_cast<int32_t>(a)));
-  if (want[static_cast<size_t>(-lo)] !=
-      kernels::AddZeroPointAndClamp(0, output_zero_point, -128, 127)) {
-    return false;  // acc == 0 maps to the zero point for every multiplier
-  }
-  // Visit the sums in a scrambled order so that a wrong multiplier fails early.
-  int64_t stride = n > 1 ? 7919 % n : 0;
-  if (stride == 0 && n > 1) stride = 1;
-  while (n > 1 && std::gcd(stride, n) != 1) stride = (stride + 1) % n;
-  const int64_t max_abs = std::max(-lo, hi);
-  // The slope the target implies, from the largest sums it does not clamp, bounds the shifts
-  // worth searching: multipliers of 16 to 31 significant bits.
-  double slope = 0;
-  for (int64_t a = lo; a <= hi; ++a) {
-    const int32_t w = want[static_cast<size_t>(a - lo)];
-    if (a == 0 || w <= -128 || w >= 127) continue;
-    slope = std::max(slope, std::fabs(static_cast<double>(w - output_zero_point)) /
-                                std::fabs(static_cast<double>(a)));
-  }
-  int32_t s_first = 30, s_last = -31;
-  if (slope > 0) {
-    const int32_t center = static_cast<int32_t>(std::ceil(std::log2(slope)));
-    s_first = std::min(30, center + 16);
-    s_last = std::max(-31, center - 2);
-  }
-
-  // -1: multiplier too small; +1: too large; 0: exact; 2: no multiplier can work.
-  auto check = [&](int32_t m, int32_t s) -> int {
-    int64_t idx = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t a = lo + idx;
-      const int32_t got = kernels::AddZeroPointAndClamp(
-          kernels::MultiplyByQuantizedMultiplier(static_cast<int32_t>(a), m, s), output_zero_point,
-          -128, 127);
-      const int32_t exp = want[static_cast<size_t>(idx)];
-      if (got != exp) {
-        if (a == 0) return 2;
-        const bool too_big = (a > 0) == (got > exp);
-        return too_big ? 1 : -1;
-      }
-      idx += stride;
-      if (idx >= n) idx -= n;
-    }
-    return 0;
-  };
-
-  for (int32_t s = s_first; s >= s_last; --s) {
-    // qinfer's kernel shifts left in uint32 arithmetic: keep every sum from wrapping, so that
-    // the result is monotonic in the multiplier and the bisection below is sound.
-    if (s > 0 && (max_abs << s) > kInt32Max) continue;
-    int64_t mlo = 0, mhi = kInt32Max;
-    while (mlo <= mhi) {
-      const int64_t mid = mlo + (mhi - mlo) / 2;
-      const int r = check(static_cast<int32_t>(mid), s);
-      if (r == 0) {
-        *multiplier = static_cast<int32_t>(mid);
-        *shift = s;
-        return true;
-      }
-      if (r == 2) return false;
-      if (r > 0) {
-        mhi = mid - 1;
-      } else {
-        mlo = mid + 1;
-      }
-    }
-  }
-  return false;
 }
 
 }  // namespace tfl_arith

@@ -9,7 +9,6 @@
 #define QINFER_CONVERTER_TFLITE_ARITH_H_
 
 #include <cstdint>
-#include <functional>
 #include <string>
 
 namespace qinfer {
@@ -100,16 +99,6 @@ bool RequantizeTable(float input_scale, int32_t input_zero_point, float output_s
 // division of the multiplier; the result is exactly one MBQM, i.e. qinfer's MEAN.
 bool MeanOrSumFoldedParams(float input_scale, float output_scale, int64_t count,
                            int32_t* multiplier, int32_t* shift, std::string* why);
-
-// Searches a (multiplier, shift) for which qinfer's MEAN, clamp(MBQM(acc, m, s) + zo, -128,
-// 127), equals `target(acc)` for every sum the kernel can see, acc in
-// [count * (-128 - zi), count * (127 - zi)]; every one of them is checked. Used for TFLite's
-// Mean variants that round twice (reference_integer_ops::Mean) or truncate
-// (reference_ops::Mean): exact where it succeeds, refused otherwise. Gives up (false) above
-// `max_count` elements.
-bool FindExactMeanParams(int64_t count, int32_t input_zero_point, int32_t output_zero_point,
-                         const std::function<int32_t(int32_t)>& target, int32_t* multiplier,
-                         int32_t* shift, int64_t max_count = 4096);
 
 // reference_integer_ops::Mean's per-output arithmetic (keep_dims, 4-D, axes {1, 2}):
 // clamp(RoundHalfAway(MBQM(acc, m, s) / count) + zo). Returns false where MBQM overflows.

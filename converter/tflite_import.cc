@@ -1052,6 +1052,7 @@ void Importer::Mean(const OpCtx& c) {
   const int32_t zi = Zp(x), zo = Zp(y);
   const float si = Scale(x), so = Scale(y);
   int32_t m = 0, s = 0;
+  kernels::MeanRounding rounding = kernels::MeanRounding::kFolded;
   std::string why, how;
   const bool special =
       !options_.micro_mean && keep && rank == 4 && raw_axes.size() == 2 &&
@@ -1071,35 +1072,16 @@ void Importer::Mean(const OpCtx& c) {
         Unsupported(c, "TFLite's mean rescaling overflows for these scales");
       }
     }
-    auto target = [&](int32_t acc) {
-      int32_t v = 0;
-      tfl_arith::ReferenceIntegerMean(acc, m0, s0, count, zo, &v);
-      return v;
-    };
-    if (!tfl_arith::FindExactMeanParams(count, zi, zo, target, &m, &s)) {
-      Unsupported(
-          c, Cat("TFLite's reference int8 Mean (keep_dims over H,W) rounds twice, MBQM(sum, ", m0,
-                 ", ", s0, ") then a rounding division by ", count,
-                 "; no single (multiplier, shift) of qinfer's MEAN "
-                 "reproduces it for every possible sum (needs a MEAN kernel with a divisor)"));
-    }
-    how = Cat("reference_integer_ops::Mean emulated exactly (checked on all ", 255 * count + 1,
-              " sums)");
+    m = m0;
+    s = s0;
+    rounding = kernels::MeanRounding::kDivideHalfAway;
+    how = "reference_integer_ops::Mean: rescale, then divide by the count rounding half away";
   } else if (zi == zo && si == so) {
     // Same quantization in and out: TFLite's reference_ops::Mean truncates sum / count.
-    auto target = [&](int32_t acc) {
-      const int64_t raw = static_cast<int64_t>(acc) + count * zi;
-      return static_cast<int32_t>(raw / count);
-    };
-    if (!tfl_arith::FindExactMeanParams(count, zi, zo, target, &m, &s)) {
-      Unsupported(
-          c,
-          Cat("TFLite's int8 Mean with equal input and output quantization truncates sum / ", count,
-              ", which no single (multiplier, shift) of qinfer's MEAN reproduces (needs a MEAN "
-              "kernel "
-              "with a truncating divisor)"));
-    }
-    how = Cat("truncating mean emulated exactly (checked on all ", 255 * count + 1, " sums)");
+    m = int32_t{1} << 30;  // unused by the truncating mode; any valid multiplier
+    s = 1;
+    rounding = kernels::MeanRounding::kDivideTruncate;
+    how = "reference_ops::Mean: the raw sum divided by the count, truncated";
   } else {
     if (!tfl_arith::MeanOrSumFoldedParams(si, so, count, &m, &s, &why)) Unsupported(c, why);
     how = "QuantizedMeanOrSum (1/count folded into the multiplier)";
@@ -1133,6 +1115,7 @@ void Importer::Mean(const OpCtx& c) {
   op.outputs = {mean_out};
   op.multiplier = {m};
   op.shift = {s};
+  op.mean_rounding = rounding;
   Emit(c, std::move(op),
        Cat(ShapeStr(is), " -> ", ShapeStr(expected), " over ", count, " elements: ", how));
   if (out_view) {

@@ -121,7 +121,9 @@ std::vector<uint8_t> SerializeModel(const QModel& m, std::vector<int>* file_inde
         type = fbs::OpOptions::Pool2DOptions;
         break;
       case LKind::kMean:
-        options = fbs::CreateMeanOptions(b, op.multiplier.at(0), op.shift.at(0), op.act_min, op.act_max).Union();
+        options = fbs::CreateMeanOptions(b, op.multiplier.at(0), op.shift.at(0), op.act_min, op.act_max,
+                                         static_cast<fbs::MeanRounding>(op.mean_rounding))
+                      .Union();
         type = fbs::OpOptions::MeanOptions;
         break;
       case LKind::kSoftmax:

@@ -73,12 +73,18 @@ struct PoolParams {
   int32_t act_min, act_max;
 };
 
-// Mean over H and W of an NHWC tensor: out = MBQM(sum(x - zi), m, s) + zo; the converter
-// folds 1/(H*W) into m and s.
+// Mean over H and W of an NHWC tensor, sum = sum(x - zi) over H*W:
+//   kFolded          out = MBQM(sum, m, s) + zo             (1/(H*W) folded into m and s)
+//   kDivideHalfAway  out = RoundHalfAway(MBQM(sum, m, s) / (H*W)) + zo
+//   kDivideTruncate  out = Trunc((sum + H*W*zi) / (H*W))    (needs zi == zo; m, s unused)
+// The two divide modes reproduce TFLite's reference int8 Mean kernels, which round twice.
+enum class MeanRounding : int32_t { kFolded = 0, kDivideHalfAway = 1, kDivideTruncate = 2 };
+
 struct MeanParams {
   int32_t input_zero_point, output_zero_point;
   int32_t multiplier, shift;
   int32_t act_min, act_max;
+  MeanRounding rounding;
 };
 
 // out = MBQM(x - zi, m, s) + zo, clamped to int8 (TFLite's int8 -> int8 QUANTIZE).

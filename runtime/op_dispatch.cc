@@ -152,6 +152,7 @@ void RunMean(const OpTensors& t, const schema::MeanOptions* o) {
   p.shift = o->shift();
   p.act_min = o->act_min();
   p.act_max = o->act_max();
+  p.rounding = static_cast<kernels::MeanRounding>(o->rounding());
   ref::MeanHW(p, Dims4Of(t.in(0)), t.In8(0), t.Out8());
 }
 

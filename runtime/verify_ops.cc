@@ -377,6 +377,27 @@ Status VerifyMean(const OpCheck& c) {
   }
   QINFER_CHECK(c.Multiplier(o->multiplier(), "multiplier"));
   QINFER_CHECK(c.Shift(o->shift(), "shift"));
+  const int64_t hw = static_cast<int64_t>(Dim(in, 1)) * Dim(in, 2);
+  switch (o->rounding()) {
+    case schema::MeanRounding::FOLDED:
+      break;
+    case schema::MeanRounding::DIVIDE_HALF_AWAY:
+      // |MBQM(sum)| <= |sum| * 2^max(shift, 0) + 1; the rounding division adds H*W/2 to it.
+      if ((hw * 255 << (o->shift() > 0 ? o->shift() : 0)) + hw + 1 > kInt32Max) {
+        return c.Fail(Status::kTooLarge) << "rescaled sum of H*W values overflows int32 (shift "
+                                         << o->shift() << ")";
+      }
+      break;
+    case schema::MeanRounding::DIVIDE_TRUNCATE:
+      if (in->zero_point() != out->zero_point()) {
+        return c.Fail(Status::kBadOptions)
+               << "rounding DIVIDE_TRUNCATE needs equal input and output zero points";
+      }
+      break;
+    default:
+      return c.Fail(Status::kBadOptions) << "rounding " << static_cast<int32_t>(o->rounding())
+                                         << " is not a MeanRounding";
+  }
   return c.Activation(o->act_min(), o->act_max());
 }
 

@@ -823,15 +823,32 @@ TEST(MeanHW, MatchesSpecOnRandomCases) {
       }
     p.multiplier = PickMultiplier(rng);
     p.shift = PickShift(rng, MaxAbs(acc));
+    p.rounding = static_cast<MeanRounding>(iter % 3);
+    if (p.rounding == MeanRounding::kDivideTruncate) p.output_zero_point = p.input_zero_point;
     PickClamp(rng, p.output_zero_point, &p.act_min, &p.act_max);
+    // TFLite's two-step means, from their definitions: half away from zero is
+    // sign(v) * floor((2|v| + hw) / (2 hw)); truncation is sign(v) * floor(|v| / hw).
+    const int64_t hw = int64_t{in_d.h} * in_d.w;
+    auto sign = [](int64_t v) { return v < 0 ? -1 : 1; };
+    auto abs64 = [](int64_t v) { return v < 0 ? -v : v; };
     std::vector<int64_t> want;
     for (int64_t a : acc) {
-      want.push_back(SpecClamp(SpecMbqm(a, p.multiplier, p.shift) + p.output_zero_point,
-                               p.act_min, p.act_max));
+      int64_t v = 0;
+      if (p.rounding == MeanRounding::kFolded) {
+        v = SpecMbqm(a, p.multiplier, p.shift) + p.output_zero_point;
+      } else if (p.rounding == MeanRounding::kDivideHalfAway) {
+        const int64_t r = SpecMbqm(a, p.multiplier, p.shift);
+        v = sign(r) * ((2 * abs64(r) + hw) / (2 * hw)) + p.output_zero_point;
+      } else {
+        const int64_t raw = a + hw * p.input_zero_point;
+        v = sign(raw) * (abs64(raw) / hw);
+      }
+      want.push_back(SpecClamp(v, p.act_min, p.act_max));
     }
     std::vector<int8_t> out(want.size());
     ref::MeanHW(p, in_d, in.data(), out.data());
-    ASSERT_TRUE(SameInt8(want, out)) << "case " << iter << " in " << Describe(in_d);
+    ASSERT_TRUE(SameInt8(want, out)) << "case " << iter << " in " << Describe(in_d) << " rounding "
+                                     << static_cast<int>(p.rounding);
   }
   EXPECT_EQ(g_spec_violations, 0);
 }

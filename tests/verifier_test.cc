@@ -183,6 +183,46 @@ TEST(Verifier, EachRuleRejectsItsBadModel) {
   }
 }
 
+// MEAN's divide modes: a known mode, equal zero points for the truncating one, and a rescaled
+// sum plus the rounding term that fits int32.
+TEST(Verifier, MeanRoundingRules) {
+  struct Case {
+    schema::MeanRounding rounding;
+    int32_t shift, out_zero_point, hw;
+    Status expected;
+    const char* message_part;
+  };
+  const std::vector<Case> cases = {
+      {schema::MeanRounding::FOLDED, -6, 3, 6, Status::kOk, ""},
+      {schema::MeanRounding::DIVIDE_HALF_AWAY, 0, 3, 6, Status::kOk, ""},
+      {schema::MeanRounding::DIVIDE_TRUNCATE, 0, 0, 6, Status::kOk, ""},
+      {schema::MeanRounding::DIVIDE_TRUNCATE, 0, 3, 6, Status::kBadOptions, "equal input and output zero points"},
+      {static_cast<schema::MeanRounding>(7), 0, 0, 6, Status::kBadOptions, "rounding 7"},
+      {schema::MeanRounding::DIVIDE_HALF_AWAY, 20, 0, 64, Status::kTooLarge, "overflows int32 (shift 20)"},
+      {schema::MeanRounding::FOLDED, 20, 0, 64, Status::kOk, ""},
+  };
+  for (const Case& cs : cases) {
+    ModelBuilder mb;
+    const int in = mb.AddActivation({1, cs.hw, cs.hw, 2}, 0);
+    const int out = mb.AddActivation({1, 1, 1, 2}, cs.out_zero_point);
+    testing::OpSpec op;
+    op.opcode = schema::OpCode::MEAN;
+    op.inputs = {in};
+    op.outputs = {out};
+    op.options = [cs](flatbuffers::FlatBufferBuilder& f) {
+      return std::make_pair(schema::OpOptions::MeanOptions,
+                            schema::CreateMeanOptions(f, 1 << 30, cs.shift, -128, 127, cs.rounding).Union());
+    };
+    mb.AddOp(op);
+    mb.SetInputs({in});
+    mb.SetOutputs({out});
+    Error err;
+    EXPECT_EQ(LoadBytes(mb.Finish(), &err), cs.expected)
+        << static_cast<int>(cs.rounding) << ": " << err.message;
+    EXPECT_NE(std::string(err.message).find(cs.message_part), std::string::npos) << err.message;
+  }
+}
+
 TEST(Verifier, RejectsBadBytes) {
   Base b;
   BuildBase(&b);
