@@ -54,9 +54,9 @@ int64_t CheckedNumel(const std::vector<int64_t>& shape, const std::string& what)
 // Constant folding evaluates in doubles on the host. These bounds keep a pathological or hostile
 // model from asking for gigabytes or hours: far above any constant subgraph a real export folds
 // (shape arithmetic, a transposed or reshaped weight), far below what exhausts a host.
-constexpr int64_t kMaxFoldedElementsPerNode = int64_t{1} << 24;  // 128 MiB of doubles
-constexpr int64_t kMaxFoldedElementsTotal = int64_t{1} << 26;
-constexpr int64_t kMaxFoldedMacsPerNode = int64_t{1} << 30;
+constexpr int64_t kMaxFoldedElementsPerNode = int64_t{1} << 22;  // 32 MiB of doubles
+constexpr int64_t kMaxFoldedElementsTotal = int64_t{1} << 24;
+constexpr int64_t kMaxFoldedMacsPerNode = int64_t{1} << 28;
 
 void CheckFoldBudget(const Node& n, const std::string& label, const std::vector<const Tensor*>& in,
                      const std::vector<Tensor>& out, int64_t* folded_elements) {

@@ -140,79 +140,97 @@ ElemType CastType(int64_t to) {
   }
 }
 
-double UnaryValue(const std::string& op, const Node& n, double x, double lo, double hi) {
-  if (op == "Relu") return x > 0 ? x : 0;
-  if (op == "Sigmoid") return 1.0 / (1.0 + std::exp(-x));
-  if (op == "Tanh") return std::tanh(x);
+// Resolved once per node: folding and float execution apply these to every element, and a
+// string comparison or attribute lookup per element made large constant subgraphs crawl.
+using UnaryFn = std::function<double(double)>;
+using BinaryFn = std::function<double(double, double)>;
+
+UnaryFn UnaryFunction(const std::string& op, const Node& n, double lo, double hi) {
+  if (op == "Relu") return [](double x) { return x > 0 ? x : 0.0; };
+  if (op == "Sigmoid") return [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
+  if (op == "Tanh") return [](double x) { return std::tanh(x); };
   if (op == "HardSigmoid") {
     const double a = n.Float("alpha", 0.2), b = n.Float("beta", 0.5);
-    return std::max(0.0, std::min(1.0, a * x + b));
+    return [a, b](double x) { return std::max(0.0, std::min(1.0, a * x + b)); };
   }
-  if (op == "HardSwish") return x * std::max(0.0, std::min(1.0, x / 6.0 + 0.5));
-  if (op == "LeakyRelu") return x >= 0 ? x : x * n.Float("alpha", 0.01);
-  if (op == "Clip") return std::min(std::max(x, lo), hi);
-  if (op == "Identity" || op == "Dropout") return x;
-  if (op == "Neg") return -x;
-  if (op == "Abs") return std::fabs(x);
-  if (op == "Exp") return std::exp(x);
-  if (op == "Log") return std::log(x);
-  if (op == "Sqrt") return std::sqrt(x);
-  if (op == "Reciprocal") return 1.0 / x;
-  if (op == "Erf") return std::erf(x);
-  if (op == "Floor") return std::floor(x);
-  if (op == "Ceil") return std::ceil(x);
-  if (op == "Round") return std::nearbyint(x);  // half to even, as ONNX
-  if (op == "Softplus") return x > 30 ? x : std::log1p(std::exp(x));
-  if (op == "Softsign") return x / (1 + std::fabs(x));
-  if (op == "Elu") { const double a = n.Float("alpha", 1.0); return x >= 0 ? x : a * (std::exp(x) - 1); }
+  if (op == "HardSwish") return [](double x) { return x * std::max(0.0, std::min(1.0, x / 6.0 + 0.5)); };
+  if (op == "LeakyRelu") {
+    const double a = n.Float("alpha", 0.01);
+    return [a](double x) { return x >= 0 ? x : x * a; };
+  }
+  if (op == "Clip") return [lo, hi](double x) { return std::min(std::max(x, lo), hi); };
+  if (op == "Neg") return [](double x) { return -x; };
+  if (op == "Abs") return [](double x) { return std::fabs(x); };
+  if (op == "Exp") return [](double x) { return std::exp(x); };
+  if (op == "Log") return [](double x) { return std::log(x); };
+  if (op == "Sqrt") return [](double x) { return std::sqrt(x); };
+  if (op == "Reciprocal") return [](double x) { return 1.0 / x; };
+  if (op == "Erf") return [](double x) { return std::erf(x); };
+  if (op == "Floor") return [](double x) { return std::floor(x); };
+  if (op == "Ceil") return [](double x) { return std::ceil(x); };
+  if (op == "Round") return [](double x) { return std::nearbyint(x); };  // half to even, as ONNX
+  if (op == "Softplus") return [](double x) { return x > 30 ? x : std::log1p(std::exp(x)); };
+  if (op == "Softsign") return [](double x) { return x / (1 + std::fabs(x)); };
+  if (op == "Elu") {
+    const double a = n.Float("alpha", 1.0);
+    return [a](double x) { return x >= 0 ? x : a * (std::exp(x) - 1); };
+  }
   if (op == "Selu") {
     const double a = n.Float("alpha", 1.67326319217681884765625);
     const double g = n.Float("gamma", 1.05070102214813232421875);
-    return x > 0 ? g * x : g * (a * std::exp(x) - a);
+    return [a, g](double x) { return x > 0 ? g * x : g * (a * std::exp(x) - a); };
   }
-  if (op == "Celu") { const double a = n.Float("alpha", 1.0); return std::max(0.0, x) + std::min(0.0, a * (std::exp(x / a) - 1)); }
-  if (op == "ThresholdedRelu") return x > n.Float("alpha", 1.0) ? x : 0;
-  if (op == "Sign") return x > 0 ? 1 : (x < 0 ? -1 : 0);
-  if (op == "Sin") return std::sin(x);
-  if (op == "Cos") return std::cos(x);
-  if (op == "Not") return x == 0 ? 1 : 0;
-  if (op == "Mish") return x * std::tanh(x > 30 ? x : std::log1p(std::exp(x)));
+  if (op == "Celu") {
+    const double a = n.Float("alpha", 1.0);
+    return [a](double x) { return std::max(0.0, x) + std::min(0.0, a * (std::exp(x / a) - 1)); };
+  }
+  if (op == "ThresholdedRelu") {
+    const double a = n.Float("alpha", 1.0);
+    return [a](double x) { return x > a ? x : 0.0; };
+  }
+  if (op == "Sign") return [](double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); };
+  if (op == "Sin") return [](double x) { return std::sin(x); };
+  if (op == "Cos") return [](double x) { return std::cos(x); };
+  if (op == "Not") return [](double x) { return x == 0 ? 1.0 : 0.0; };
+  if (op == "Mish") return [](double x) { return x * std::tanh(x > 30 ? x : std::log1p(std::exp(x))); };
   if (op == "Gelu") {
     if (n.Str("approximate", "none") == "tanh")
-      return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
-    return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+      return [](double x) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))); };
+    return [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); };
   }
-  return x;
+  return [](double x) { return x; };  // Identity, Dropout, Cast (rounded by the caller)
 }
 
-double BinaryValue(const std::string& op, const Node& n, double a, double b, ElemType t) {
-  if (op == "Add" || op == "Sum") return a + b;
-  if (op == "Sub") return a - b;
-  if (op == "Mul") return a * b;
+BinaryFn BinaryFunction(const std::string& op, const Node& n, ElemType t) {
+  if (op == "Add" || op == "Sum" || op == "Mean") return [](double a, double b) { return a + b; };
+  if (op == "Sub") return [](double a, double b) { return a - b; };
+  if (op == "Mul") return [](double a, double b) { return a * b; };
   if (op == "Div") {
-    if (t == ElemType::kInt) return b == 0 ? 0 : std::trunc(a / b);
-    return a / b;
+    if (t == ElemType::kInt) return [](double a, double b) { return b == 0 ? 0 : std::trunc(a / b); };
+    return [](double a, double b) { return a / b; };
   }
-  if (op == "Pow") return std::pow(a, b);
-  if (op == "Max") return std::max(a, b);
-  if (op == "Min") return std::min(a, b);
-  if (op == "Equal") return a == b;
-  if (op == "Less") return a < b;
-  if (op == "Greater") return a > b;
-  if (op == "LessOrEqual") return a <= b;
-  if (op == "GreaterOrEqual") return a >= b;
-  if (op == "And") return (a != 0) && (b != 0);
-  if (op == "Or") return (a != 0) || (b != 0);
-  if (op == "Xor") return (a != 0) != (b != 0);
-  if (op == "PRelu") return a >= 0 ? a : a * b;
+  if (op == "Pow") return [](double a, double b) { return std::pow(a, b); };
+  if (op == "Max") return [](double a, double b) { return std::max(a, b); };
+  if (op == "Min") return [](double a, double b) { return std::min(a, b); };
+  if (op == "Equal") return [](double a, double b) { return a == b ? 1.0 : 0.0; };
+  if (op == "Less") return [](double a, double b) { return a < b ? 1.0 : 0.0; };
+  if (op == "Greater") return [](double a, double b) { return a > b ? 1.0 : 0.0; };
+  if (op == "LessOrEqual") return [](double a, double b) { return a <= b ? 1.0 : 0.0; };
+  if (op == "GreaterOrEqual") return [](double a, double b) { return a >= b ? 1.0 : 0.0; };
+  if (op == "And") return [](double a, double b) { return (a != 0) && (b != 0) ? 1.0 : 0.0; };
+  if (op == "Or") return [](double a, double b) { return (a != 0) || (b != 0) ? 1.0 : 0.0; };
+  if (op == "Xor") return [](double a, double b) { return (a != 0) != (b != 0) ? 1.0 : 0.0; };
+  if (op == "PRelu") return [](double a, double b) { return a >= 0 ? a : a * b; };
   if (op == "Mod") {
-    if (b == 0) return 0;
-    if (n.Int("fmod", 0)) return std::fmod(a, b);
-    double r = std::fmod(a, b);
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
+    if (n.Int("fmod", 0)) return [](double a, double b) { return b == 0 ? 0 : std::fmod(a, b); };
+    return [](double a, double b) {
+      if (b == 0) return 0.0;
+      double r = std::fmod(a, b);
+      if (r != 0 && ((r < 0) != (b < 0))) r += b;
+      return r;
+    };
   }
-  return a;
+  return [](double a, double) { return a; };
 }
 
 Tensor& Out(std::vector<Tensor>* out, size_t i) {
@@ -360,8 +378,9 @@ void RunNode(const Node& n, const std::string& label, int opset,
       }
     }
     y.data.resize(x.data.size());
+    const UnaryFn f = UnaryFunction(op, n, lo, hi);
     for (size_t i = 0; i < x.data.size(); ++i) {
-      double v = UnaryValue(op, n, x.data[i], lo, hi);
+      double v = f(x.data[i]);
       if (op == "Cast") {
         if (type == ElemType::kInt) v = std::trunc(v);
         else if (type == ElemType::kBool) v = v != 0;
@@ -397,10 +416,10 @@ void RunNode(const Node& n, const std::string& label, int opset,
       return;
     }
     if (ins.size() == 1) { y.data = ins[0]->data; return; }
+    const BinaryFn f = BinaryFunction(op, n, type);
     ForEachBroadcast(shape, ins, [&](int64_t e, const std::vector<int64_t>& o) {
       double acc = ins[0]->data[static_cast<size_t>(o[0])];
-      for (size_t k = 1; k < ins.size(); ++k)
-        acc = BinaryValue(op == "Mean" ? "Add" : op, n, acc, ins[k]->data[static_cast<size_t>(o[k])], type);
+      for (size_t k = 1; k < ins.size(); ++k) acc = f(acc, ins[k]->data[static_cast<size_t>(o[k])]);
       if (op == "Mean") acc /= static_cast<double>(ins.size());
       if (type == ElemType::kFloat && ins[0]->type == ElemType::kFloat) {
       } else if (type == ElemType::kInt) {
