@@ -4,8 +4,8 @@
 # ctest cross-builds tests/aarch64 (cmake/aarch64-linux-gnu.cmake) once, then runs its unit
 # tests and the conformance runner under qemu-aarch64 (label `aarch64`): on a Cortex-A53
 # (Armv8.0: the dispatch must pick NEON, never SDOT) and on `-cpu max` (dot product), each
-# with the expected ISA in QINFER_EXPECT_ISA. `cmake --build <host> --target aarch64_bench`
-# prints instructions per layer (bench/aarch64).
+# with the expected ISA in QINFER_EXPECT_ISA; and the instruction-count bench (bench/aarch64).
+
 if(QINFER_SANITIZE)
   # The cross build does not change under the host's sanitizers; the plain build covers it.
   return()
@@ -21,10 +21,14 @@ endif()
 set(QINFER_AARCH64_DIR ${PROJECT_BINARY_DIR}/aarch64)
 set(QINFER_AARCH64_SYSROOT /usr/aarch64-linux-gnu)
 set(QINFER_AARCH64_QEMU ${QINFER_QEMU_AARCH64} -L ${QINFER_AARCH64_SYSROOT})
+set(QINFER_AARCH64_BUILD_ARGS "")
+if(EXISTS ${PROJECT_SOURCE_DIR}/bench/aarch64/bench.cmake)
+  include(${PROJECT_SOURCE_DIR}/bench/aarch64/bench.cmake)  # may add QINFER_AARCH64_BUILD_ARGS
+endif()
 
 add_test(NAME aarch64_build
          COMMAND bash ${PROJECT_SOURCE_DIR}/tests/aarch64/cross_build.sh ${PROJECT_SOURCE_DIR}
-                 ${QINFER_AARCH64_DIR} -DQINFER_SHARED_DIR=${QINFER_SHARED_DIR})
+                 ${QINFER_AARCH64_DIR} -DQINFER_SHARED_DIR=${QINFER_SHARED_DIR} ${QINFER_AARCH64_BUILD_ARGS})
 set_tests_properties(aarch64_build PROPERTIES FIXTURES_SETUP aarch64 TIMEOUT 900 LABELS aarch64
                      SKIP_RETURN_CODE 77 ENVIRONMENT "CMAKE_GENERATOR=${CMAKE_GENERATOR}")
 
@@ -60,8 +64,4 @@ if(EXISTS ${QINFER_SHARED_DIR}/conformance/cases)
                    ${QINFER_SHARED_DIR}/conformance/cases)
   set_tests_properties(aarch64_conformance_runner_a53 PROPERTIES FIXTURES_REQUIRED aarch64 TIMEOUT 120
                        LABELS aarch64 PASS_REGULAR_EXPRESSION "[1-9][0-9]* passed, 0 failed")
-endif()
-
-if(EXISTS ${PROJECT_SOURCE_DIR}/bench/aarch64/bench.cmake)
-  include(${PROJECT_SOURCE_DIR}/bench/aarch64/bench.cmake)
 endif()

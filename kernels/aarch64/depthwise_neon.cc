@@ -35,6 +35,7 @@ inline void Store16(const int32x4_t (&s)[4], const BlockParams& bp, int32_t j,
                     const OutputStage& os, int8_t* out, int32_t n) {
   const int32x4_t zero = vdupq_n_s32(0);
   int32x4_t r[4];
+#pragma GCC unroll 4
   for (int q = 0; q < 4; ++q) r[q] = Requant4(s[q], bp, j + 4 * q, zero, os);
   const int16x8_t h0 = vcombine_s16(vmovn_s32(r[0]), vmovn_s32(r[1]));
   const int16x8_t h1 = vcombine_s16(vmovn_s32(r[2]), vmovn_s32(r[3]));

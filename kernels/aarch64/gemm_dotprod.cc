@@ -26,12 +26,15 @@ struct Dotprod {
                                                          const int8_t* const* a,
                                                          const int8_t* const* b, int32_t k) {
     int8x16_t w[kNR];
+#pragma GCC unroll 4
     for (int j = 0; j < kNR; ++j) {
       w[j] = vld1q_s8(b[j] + k);
       if (W) ws[j] = vdotq_s32(ws[j], w[j], vdupq_n_s8(1));
     }
+#pragma GCC unroll 4
     for (int i = 0; i < R; ++i) {
       const int8x16_t x = vld1q_s8(a[i] + k);
+#pragma GCC unroll 4
       for (int j = 0; j < kNR; ++j) acc[i][j] = vdotq_s32(acc[i][j], x, w[j]);
     }
   }
@@ -46,14 +49,19 @@ struct Dotprod {
                     const int8_t* const* bt, int32_t full, bool tail, int32_t, int32_t,
                     int32_t* out, int32_t ldo, int32_t* wsum) {
     int32x4_t acc[R][kNR], ws[kNR];
+#pragma GCC unroll 4
     for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
       for (int j = 0; j < kNR; ++j) acc[i][j] = vdupq_n_s32(0);
+#pragma GCC unroll 4
     for (int j = 0; j < kNR; ++j) ws[j] = vdupq_n_s32(0);
     const int8_t* ar[R];
+#pragma GCC unroll 4
     for (int i = 0; i < R; ++i) ar[i] = a[i];
     const int8_t* const br[kNR] = {b[0], b[1], b[2], b[3]};
     for (int32_t k = 0; k < full; k += kKC) Step<R, W>(acc, ws, ar, br, k);
     if (tail) Step<R, W>(acc, ws, at, bt, 0);
+#pragma GCC unroll 4
     for (int i = 0; i < R; ++i) {
       vst1q_s32(out + i * ldo, Reduce4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
     }

@@ -24,9 +24,12 @@ struct Neon {
                                                           const int8_t* const* b, int32_t k,
                                                           int8x8_t vzi, int8x8_t vzw) {
     int16x8_t w[kNR];
+#pragma GCC unroll 4
     for (int j = 0; j < kNR; ++j) w[j] = vsubl_s8(vld1_s8(b[j] + k), vzw);
+#pragma GCC unroll 4
     for (int i = 0; i < R; ++i) {
       const int16x8_t x = vsubl_s8(vld1_s8(a[i] + k), vzi);
+#pragma GCC unroll 4
       for (int j = 0; j < kNR; ++j) {
         acc[i][j] = vmlal_s16(acc[i][j], vget_low_s16(x), vget_low_s16(w[j]));
         acc[i][j] = vmlal_high_s16(acc[i][j], x, w[j]);
@@ -40,11 +43,14 @@ struct Neon {
                     const int8_t* const* bt, int32_t full, bool tail, int32_t zi, int32_t zw,
                     int32_t* out, int32_t ldo, int32_t*) {
     int32x4_t acc[R][kNR];
+#pragma GCC unroll 4
     for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
       for (int j = 0; j < kNR; ++j) acc[i][j] = vdupq_n_s32(0);
     const int8x8_t vzi = vdup_n_s8(static_cast<int8_t>(zi));
     const int8x8_t vzw = vdup_n_s8(static_cast<int8_t>(zw));
     const int8_t* ar[R];
+#pragma GCC unroll 4
     for (int i = 0; i < R; ++i) ar[i] = a[i];
     const int8_t* const br[kNR] = {b[0], b[1], b[2], b[3]};
     for (int32_t k = 0; k < full; k += kKC) {
@@ -55,6 +61,7 @@ struct Neon {
       Step8<R>(acc, at, bt, 0, vzi, vzw);
       Step8<R>(acc, at, bt, 8, vzi, vzw);
     }
+#pragma GCC unroll 4
     for (int i = 0; i < R; ++i) {
       vst1q_s32(out + i * ldo, vpaddq_s32(vpaddq_s32(acc[i][0], acc[i][1]),
                                           vpaddq_s32(acc[i][2], acc[i][3])));

@@ -30,8 +30,8 @@ inline int32_t WrapMul(int32_t a, int32_t b) {
 }
 
 // Per channel of a block: the int32 added to the raw sum (bias and zero-point terms), the
-// multiplier, the left shift (>= 0) and the right shift as an SRSHL amount (<= 0). Past the
-// block's channels everything is 0, so whole vectors can be read.
+// multiplier, the left shift (>= 0) and the right shift as an SRSHL amount (<= 0). Up to the
+// next multiple of 16 past the block's channels everything is 0, so whole vectors can be read.
 struct BlockParams {
   alignas(16) int32_t col_off[kNB];
   alignas(16) int32_t mult[kNB];
@@ -41,7 +41,8 @@ struct BlockParams {
 
 inline void FillBlockParams(const Requant& rq, const int32_t* bias, int32_t c0, int32_t nb,
                             BlockParams* bp) {
-  for (int32_t j = 0; j < kNB; ++j) {
+  const int32_t end = (nb + 15) & ~15;
+  for (int32_t j = 0; j < end; ++j) {
     if (j >= nb) {
       bp->col_off[j] = bp->mult[j] = bp->lshift[j] = bp->rshift[j] = 0;
       continue;
