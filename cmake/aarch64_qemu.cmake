@@ -58,6 +58,13 @@ foreach(run ${QINFER_AARCH64_RUNS})
   endforeach()
 endforeach()
 
+# The cross-built runtime library: no heap, exceptions, RTTI, static constructors or float.
+add_test(NAME aarch64_runtime_purity
+         COMMAND bash ${PROJECT_SOURCE_DIR}/tests/runtime_purity_test.sh ${PROJECT_SOURCE_DIR}
+                 ${QINFER_AARCH64_DIR}/runtime-lib -)
+set_tests_properties(aarch64_runtime_purity PROPERTIES FIXTURES_REQUIRED aarch64 TIMEOUT 60
+                     LABELS aarch64 ENVIRONMENT "QINFER_BINUTILS_PREFIX=aarch64-linux-gnu-")
+
 if(EXISTS ${QINFER_SHARED_DIR}/conformance/cases)
   add_test(NAME aarch64_conformance_runner_a53
            COMMAND ${QINFER_AARCH64_QEMU} -cpu cortex-a53 ${QINFER_AARCH64_DIR}/qinfer conformance
