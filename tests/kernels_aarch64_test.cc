@@ -5,11 +5,14 @@
 // so an Armv8.0 core can never be handed the SDOT kernels.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "kernels/aarch64/dispatch.h"
+#include "kernels/aarch64/internal.h"
 #include "tests/support/kernel_cases.h"
 
 // kernels/aarch64 is built for AArch64 targets only (cmake/aarch64.cmake).
@@ -66,6 +69,19 @@ TEST(Aarch64Dispatch, DetectsTheEmulatedCpu) {
   ASSERT_TRUE(aarch64::ParseIsa(expect, &want)) << expect;
   EXPECT_EQ(aarch64::DetectedIsa(), want);
   EXPECT_EQ(aarch64::ActiveIsa(), want);
+}
+
+// Without the dot-product extension the SDOT kernel itself must trap (SIGILL): this is what
+// makes the Cortex-A53 run a real check that the dispatch never reaches it.
+TEST(Aarch64Dispatch, SdotKernelTrapsWithoutDotprod) {
+  if (aarch64::DetectedIsa() >= Isa::kDotprod) GTEST_SKIP() << "CPU has dotprod";
+  GTEST_FLAG_SET(death_test_style, "fast");  // fork only: qemu-user cannot re-exec the test
+  std::vector<int8_t> x(64, 1), w(64 * 4, 1), out(4);
+  const int32_t mult = 1 << 30, shift = 0;
+  const FullyConnectedParams p{0, 0, 0, -128, 127, Requant{&mult, &shift, 1}};
+  EXPECT_EXIT(aarch64::dotprod::FullyConnected(p, 1, 64, 4, x.data(), w.data(), nullptr,
+                                               out.data()),
+              ::testing::KilledBySignal(SIGILL), "");
 }
 
 TEST(Aarch64Dispatch, SetIsaClampsAndNames) {
