@@ -9,17 +9,14 @@
 # Notes (see issue 6):
 #  - Executables are linked with arm-none-eabi-gcc, not g++: g++ adds -lstdc++_nano, which the
 #    runtime does not need (no exceptions, RTTI, heap or iostreams).
-#  - No -I/usr/include ever (it would shadow newlib). The host's flatbuffers/ and gemmlowp's
-#    fixedpoint/ headers are staged (symlinked) into <build>/qinfer-sysinclude, which holds only
-#    those two directories, and passed with -isystem.
+#  - No -I/usr/include ever (it would shadow newlib): cmake/cross_sysinclude.cmake stages the
+#    host's flatbuffers/ and gemmlowp's fixedpoint/ headers into <build>/qinfer-sysinclude.
 #  - NDEBUG everywhere: assert() would pull in newlib's stdio through __assert_func.
 #  - Cortex-M55 uses the hard-float ABI: with the soft-float ABI gcc silently drops MVE.
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR arm)
 
 set(QINFER_MCU_CPU cortex-m4 CACHE STRING "Target core: cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m55")
-set(QINFER_FLATBUFFERS_INCLUDE_DIR /usr/include CACHE PATH "Directory holding the host's flatbuffers/ headers")
-set(QINFER_GEMMLOWP_INCLUDE_DIR /usr/include/gemmlowp CACHE PATH "Directory holding gemmlowp's fixedpoint/ headers")
 # try_compile projects re-read this file: hand them the choices.
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES
      QINFER_MCU_CPU QINFER_FLATBUFFERS_INCLUDE_DIR QINFER_GEMMLOWP_INCLUDE_DIR)
@@ -51,28 +48,10 @@ else()
 endif()
 set(QINFER_MCU_ARCH_FLAGS "${_qinfer_arch}")
 
-# Stage the only two host header trees the cross build may see.
-set(_qinfer_sysinc ${CMAKE_BINARY_DIR}/qinfer-sysinclude)
-if(NOT EXISTS ${QINFER_FLATBUFFERS_INCLUDE_DIR}/flatbuffers/flatbuffers.h)
-  message(FATAL_ERROR "no flatbuffers/flatbuffers.h under QINFER_FLATBUFFERS_INCLUDE_DIR=${QINFER_FLATBUFFERS_INCLUDE_DIR}")
-endif()
-if(NOT EXISTS ${QINFER_GEMMLOWP_INCLUDE_DIR}/fixedpoint/fixedpoint.h)
-  message(FATAL_ERROR "no fixedpoint/fixedpoint.h under QINFER_GEMMLOWP_INCLUDE_DIR=${QINFER_GEMMLOWP_INCLUDE_DIR}")
-endif()
-file(MAKE_DIRECTORY ${_qinfer_sysinc})
-foreach(_pair "flatbuffers=${QINFER_FLATBUFFERS_INCLUDE_DIR}/flatbuffers"
-              "fixedpoint=${QINFER_GEMMLOWP_INCLUDE_DIR}/fixedpoint")
-  string(REPLACE "=" ";" _pair "${_pair}")
-  list(GET _pair 0 _name)
-  list(GET _pair 1 _target)
-  if(NOT IS_SYMLINK ${_qinfer_sysinc}/${_name})
-    file(CREATE_LINK ${_target} ${_qinfer_sysinc}/${_name} SYMBOLIC)
-  endif()
-endforeach()
-# fixedpoint.h includes "../internal/detect_platform.h": it resolves through the symlink.
+# The staged host headers (flatbuffers/, fixedpoint/) and the stub FlatBuffers package.
+include(${CMAKE_CURRENT_LIST_DIR}/cross_sysinclude.cmake)
+set(_qinfer_sysinc ${QINFER_CROSS_SYSINCLUDE})
 set(QINFER_MCU_SYSINCLUDE ${_qinfer_sysinc})
-# The runtime's own find_path() then lands on the staged directory, never on /usr/include.
-set(GEMMLOWP_INCLUDE_DIR ${_qinfer_sysinc} CACHE PATH "gemmlowp fixedpoint (staged for the cross build)")
 
 set(_qinfer_common "${_qinfer_arch} -ffunction-sections -fdata-sections -DNDEBUG -isystem ${_qinfer_sysinc}")
 set(CMAKE_C_FLAGS_INIT "${_qinfer_common}")
@@ -87,25 +66,6 @@ set(CMAKE_CXX_FLAGS_MINSIZEREL "-Os -DNDEBUG" CACHE STRING "C++ flags, MinSizeRe
 # Link C++ programs with the C driver (no libstdc++).
 set(CMAKE_CXX_LINK_EXECUTABLE
     "<CMAKE_C_COMPILER> <FLAGS> <CMAKE_CXX_LINK_FLAGS> <LINK_FLAGS> <OBJECTS> -o <TARGET> <LINK_LIBRARIES>")
-
-# The top-level find_package(FlatBuffers) only has to succeed: the cross build uses flatc (a
-# host program, found by find_program) and the staged headers, never a FlatBuffers library.
-# A stub package stands in for the host's (whose imported targets are x86 libraries).
-if(NOT FlatBuffers_DIR)
-  set(_qinfer_fb_pkg ${CMAKE_BINARY_DIR}/qinfer-cross-packages)
-  file(STRINGS ${QINFER_FLATBUFFERS_INCLUDE_DIR}/flatbuffers/base.h _qinfer_fb_ver
-       REGEX "^#define FLATBUFFERS_VERSION_(MAJOR|MINOR|REVISION) ")
-  string(REGEX REPLACE "[^;]*_(MAJOR|MINOR|REVISION) ([0-9]+)" "\\2" _qinfer_fb_ver "${_qinfer_fb_ver}")
-  string(REPLACE ";" "." _qinfer_fb_ver "${_qinfer_fb_ver}")
-  file(WRITE ${_qinfer_fb_pkg}/FlatBuffersConfig.cmake
-       "# Written by cmake/arm-none-eabi.cmake: header-only FlatBuffers for the cross build.\n"
-       "set(FlatBuffers_INCLUDE_DIRS ${_qinfer_sysinc})\n")
-  file(WRITE ${_qinfer_fb_pkg}/FlatBuffersConfigVersion.cmake
-       "set(PACKAGE_VERSION ${_qinfer_fb_ver})\n"
-       "if(PACKAGE_FIND_VERSION AND PACKAGE_VERSION VERSION_LESS PACKAGE_FIND_VERSION)\n"
-       "  set(PACKAGE_VERSION_COMPATIBLE FALSE)\nelse()\n  set(PACKAGE_VERSION_COMPATIBLE TRUE)\nendif()\n")
-  set(FlatBuffers_DIR ${_qinfer_fb_pkg} CACHE PATH "stub FlatBuffers package for the cross build")
-endif()
 
 # Host programs (flatc) are found on the host; headers and libraries only in the cross world.
 set(CMAKE_FIND_ROOT_PATH ${_qinfer_sysinc})

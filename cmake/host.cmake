@@ -61,4 +61,5 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/qinferConfigVersion
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/qinferConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/qinferConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/qinfer)
 include(cmake/mcu.cmake)
+include(cmake/aarch64_qemu.cmake)
 include(cmake/fuzz.cmake)

@@ -5,6 +5,8 @@
 #include "kernels/arm/dispatch.h"
 #if defined(QINFER_HAVE_X86_KERNELS)
 #include "kernels/x86/dispatch.h"
+#elif defined(QINFER_HAVE_AARCH64_KERNELS)
+#include "kernels/aarch64/dispatch.h"
 #endif
 #include "kernels/reference.h"
 #include "runtime/tensor_util.h"
@@ -18,10 +20,12 @@ namespace {
 namespace ref = kernels::ref;
 // The optimized twins this target's feature macros allow (kernels/arm/dispatch.h), else ref.
 namespace fast = kernels::fast;
-// The multiply-accumulate kernels: chosen at run time from cpuid on x86, at compile time
-// from the target's feature macros on Arm.
+// The multiply-accumulate kernels: chosen at run time from cpuid on x86 and from HWCAP on
+// AArch64, at compile time from the target's feature macros on Cortex-M.
 #if defined(QINFER_HAVE_X86_KERNELS)
 namespace mac = kernels::x86;
+#elif defined(QINFER_HAVE_AARCH64_KERNELS)
+namespace mac = kernels::aarch64;
 #else
 namespace mac = kernels::fast;
 #endif

@@ -9,7 +9,8 @@ pkgs=(cmake g++ make pkg-config
       libgtest-dev libgmock-dev libbenchmark-dev
       libprotobuf-dev protobuf-compiler libonnx-dev nlohmann-json3-dev
       dataset-fashion-mnist
-      gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+      gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+      g++-aarch64-linux-gnu qemu-user googletest)
 if [ "${1:-}" = "--dev" ]; then
   pkgs+=(python3-torch python3-onnx python3-numpy python3-sklearn python3-skimage)
 fi

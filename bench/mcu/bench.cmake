@@ -4,9 +4,7 @@
 #   cmake --build build --target mcu_bench      -> build/mcu/bench/results.{csv,md}
 set(QINFER_BENCH_MCU_DIR ${PROJECT_SOURCE_DIR}/bench/mcu)
 
-add_library(qinfer_insn_count MODULE ${QINFER_BENCH_MCU_DIR}/insn_count.c)
-target_compile_options(qinfer_insn_count PRIVATE -Wall -Wextra -Werror -fvisibility=hidden)
-set_target_properties(qinfer_insn_count PROPERTIES C_STANDARD 11 PREFIX lib)
+include(${QINFER_BENCH_MCU_DIR}/insn_count.cmake)
 
 add_executable(qinfer_mcu_gen_bench ${QINFER_BENCH_MCU_DIR}/gen_bench.cc)
 target_link_libraries(qinfer_mcu_gen_bench PRIVATE qinfer_mcu_zoo)

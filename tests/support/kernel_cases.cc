@@ -1,0 +1,241 @@
+// Random-case drivers shared by the optimized-kernel tests (see kernel_cases.h).
+#include "tests/support/kernel_cases.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/reference.h"
+
+namespace qinfer {
+namespace kernels {
+namespace testing_support {
+namespace {
+
+struct Rng {
+  std::mt19937 g;
+  explicit Rng(uint32_t seed) : g(seed) {}
+  int32_t Uniform(int32_t lo, int32_t hi) {  // inclusive
+    return std::uniform_int_distribution<int32_t>(lo, hi)(g);
+  }
+  bool Chance(int32_t percent) { return Uniform(0, 99) < percent; }
+  std::vector<int8_t> Bytes(int64_t n) {
+    std::vector<int8_t> v(static_cast<size_t>(n));
+    const int mode = Uniform(0, 9);
+    for (auto& e : v) {
+      if (mode == 0) e = Chance(50) ? -128 : 127;  // extremes: large accumulators
+      else e = static_cast<int8_t>(Uniform(-128, 127));
+    }
+    return v;
+  }
+  int32_t ZeroPoint() {
+    const int r = Uniform(0, 9);
+    if (r == 0) return -128;
+    if (r == 1) return 127;
+    if (r == 2) return 0;
+    return Uniform(-128, 127);
+  }
+  int32_t Multiplier() {
+    const int r = Uniform(0, 19);
+    if (r == 0) return INT32_MIN;
+    if (r == 1) return INT32_MAX;
+    if (r == 2) return 0;
+    if (r == 3) return 1 << 30;
+    if (r == 4) return Uniform(INT32_MIN, -1);
+    return Uniform(1 << 30, INT32_MAX);
+  }
+  int32_t Shift() {
+    const int r = Uniform(0, 9);
+    if (r == 0) return Uniform(-31, 31);
+    if (r == 1) return Uniform(0, 4);
+    return Uniform(-20, -1);
+  }
+};
+
+struct RequantData {
+  std::vector<int32_t> mult, shift;
+  Requant view() const {
+    return Requant{mult.data(), shift.data(), static_cast<int32_t>(mult.size())};
+  }
+};
+
+RequantData MakeRequant(Rng& rng, int32_t channels) {
+  RequantData r;
+  const int32_t n = rng.Chance(50) ? 1 : channels;
+  for (int32_t i = 0; i < n; ++i) {
+    r.mult.push_back(rng.Multiplier());
+    r.shift.push_back(rng.Shift());
+  }
+  return r;
+}
+
+void Activation(Rng& rng, int32_t* lo, int32_t* hi) {
+  *lo = -128, *hi = 127;
+  if (rng.Chance(30)) {
+    *lo = rng.Uniform(-128, 127);
+    *hi = rng.Uniform(*lo, 127);
+  }
+}
+
+std::vector<int32_t> Bias(Rng& rng, int32_t n, bool* null) {
+  *null = rng.Chance(15);
+  std::vector<int32_t> b(static_cast<size_t>(n));
+  for (auto& e : b) {
+    const int r = rng.Uniform(0, 19);
+    e = r == 0 ? INT32_MIN / 2 : r == 1 ? INT32_MAX / 2 : rng.Uniform(-100000, 100000);
+  }
+  return b;
+}
+
+}  // namespace
+
+void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn) {
+  Rng rng(seed);
+  for (int c = 0; c < cases; ++c) {
+    const int32_t batches = rng.Chance(30)   ? 1
+                            : rng.Chance(20) ? rng.Uniform(30, 50)  // broadcast path
+                                             : rng.Uniform(1, 9);
+    const int32_t in = rng.Chance(20) ? rng.Uniform(1, 700) : rng.Uniform(1, 200);
+    const int32_t out = rng.Uniform(1, 140);
+    FullyConnectedParams p;
+    p.input_zero_point = rng.ZeroPoint();
+    p.weights_zero_point = rng.Chance(25) ? rng.ZeroPoint() : 0;
+    p.output_zero_point = rng.ZeroPoint();
+    Activation(rng, &p.act_min, &p.act_max);
+    const RequantData rq = MakeRequant(rng, out);
+    p.requant = rq.view();
+    const auto x = rng.Bytes(int64_t{batches} * in);
+    const auto w = rng.Bytes(int64_t{in} * out);
+    bool null_bias;
+    const auto bias = Bias(rng, out, &null_bias);
+    const int32_t* b = null_bias ? nullptr : bias.data();
+    std::vector<int8_t> want(static_cast<size_t>(batches * out)), got(want.size(), 0x55);
+    ref::FullyConnected(p, batches, in, out, x.data(), w.data(), b, want.data());
+    fn(p, batches, in, out, x.data(), w.data(), b, got.data());
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+        << "case " << c << " batches " << batches << " in " << in << " out " << out
+        << " zi " << p.input_zero_point << " zw " << p.weights_zero_point;
+  }
+}
+
+void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
+  Rng rng(seed);
+  int done = 0;
+  while (done < cases) {
+    const int32_t kh = rng.Uniform(1, 5), kw = rng.Uniform(1, 5);
+    ConvParams p;
+    p.stride_h = rng.Uniform(1, 3), p.stride_w = rng.Uniform(1, 3);
+    p.dilation_h = rng.Chance(20) ? 2 : 1, p.dilation_w = rng.Chance(20) ? 2 : 1;
+    p.pad_top = rng.Uniform(0, kh - 1), p.pad_left = rng.Uniform(0, kw - 1);
+    const int32_t pad_bottom = rng.Uniform(0, kh - 1), pad_right = rng.Uniform(0, kw - 1);
+    p.groups = rng.Chance(20) ? rng.Uniform(2, 4) : 1;
+    p.depth_multiplier = 1;
+    const int32_t cg = rng.Chance(15) ? rng.Uniform(60, 140) : rng.Uniform(1, 40);
+    const int32_t ocg = rng.Chance(20) ? rng.Uniform(50, 90) : rng.Uniform(1, 20);
+    const Dims4 in_d{rng.Uniform(1, 2), rng.Uniform(1, 12), rng.Uniform(1, 12), cg * p.groups};
+    const int32_t eh = (kh - 1) * p.dilation_h + 1, ew = (kw - 1) * p.dilation_w + 1;
+    const int32_t oh = (in_d.h + p.pad_top + pad_bottom - eh) / p.stride_h + 1;
+    const int32_t ow = (in_d.w + p.pad_left + pad_right - ew) / p.stride_w + 1;
+    if (in_d.h + p.pad_top + pad_bottom < eh || in_d.w + p.pad_left + pad_right < ew) continue;
+    const Dims4 out_d{in_d.n, oh, ow, ocg * p.groups};
+    const Dims4 w_d{out_d.c, kh, kw, cg};
+    if (FlatSize(out_d) * kh * kw * cg > 400000) continue;
+    p.input_zero_point = rng.ZeroPoint();
+    p.output_zero_point = rng.ZeroPoint();
+    Activation(rng, &p.act_min, &p.act_max);
+    const RequantData rq = MakeRequant(rng, out_d.c);
+    p.requant = rq.view();
+    const auto x = rng.Bytes(FlatSize(in_d));
+    const auto w = rng.Bytes(FlatSize(w_d));
+    bool null_bias;
+    const auto bias = Bias(rng, out_d.c, &null_bias);
+    const int32_t* b = null_bias ? nullptr : bias.data();
+    std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
+    ref::Conv2D(p, in_d, x.data(), w_d, w.data(), b, out_d, want.data());
+    fn(p, in_d, x.data(), w_d, w.data(), b, out_d, got.data());
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+        << "case " << done << " in " << in_d.h << "x" << in_d.w << "x" << in_d.c << " k " << kh
+        << "x" << kw << " s " << p.stride_h << "," << p.stride_w << " d " << p.dilation_h
+        << "," << p.dilation_w << " pad " << p.pad_top << "," << p.pad_left << " g "
+        << p.groups << " oc " << out_d.c;
+    ++done;
+  }
+}
+
+void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
+  Rng rng(seed);
+  int done = 0;
+  while (done < cases) {
+    const int32_t kh = rng.Uniform(1, 5), kw = rng.Uniform(1, 5);
+    ConvParams p;
+    p.stride_h = rng.Uniform(1, 3), p.stride_w = rng.Uniform(1, 3);
+    p.dilation_h = rng.Chance(20) ? 2 : 1, p.dilation_w = rng.Chance(20) ? 2 : 1;
+    p.pad_top = rng.Uniform(0, kh - 1), p.pad_left = rng.Uniform(0, kw - 1);
+    const int32_t pad_bottom = rng.Uniform(0, kh - 1), pad_right = rng.Uniform(0, kw - 1);
+    p.groups = 1;
+    p.depth_multiplier = rng.Chance(10) ? rng.Uniform(2, 3) : 1;
+    const int32_t ic = rng.Chance(20) ? rng.Uniform(60, 150) : rng.Uniform(1, 40);
+    const Dims4 in_d{rng.Uniform(1, 2), rng.Uniform(1, 14), rng.Uniform(1, 14), ic};
+    const int32_t eh = (kh - 1) * p.dilation_h + 1, ew = (kw - 1) * p.dilation_w + 1;
+    if (in_d.h + p.pad_top + pad_bottom < eh || in_d.w + p.pad_left + pad_right < ew) continue;
+    const int32_t oh = (in_d.h + p.pad_top + pad_bottom - eh) / p.stride_h + 1;
+    const int32_t ow = (in_d.w + p.pad_left + pad_right - ew) / p.stride_w + 1;
+    const Dims4 out_d{in_d.n, oh, ow, ic * p.depth_multiplier};
+    const Dims4 w_d{1, kh, kw, out_d.c};
+    p.input_zero_point = rng.ZeroPoint();
+    p.output_zero_point = rng.ZeroPoint();
+    Activation(rng, &p.act_min, &p.act_max);
+    const RequantData rq = MakeRequant(rng, out_d.c);
+    p.requant = rq.view();
+    const auto x = rng.Bytes(FlatSize(in_d));
+    const auto w = rng.Bytes(FlatSize(w_d));
+    bool null_bias;
+    const auto bias = Bias(rng, out_d.c, &null_bias);
+    const int32_t* b = null_bias ? nullptr : bias.data();
+    std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
+    ref::DepthwiseConv2D(p, in_d, x.data(), w_d, w.data(), b, out_d, want.data());
+    fn(p, in_d, x.data(), w_d, w.data(), b, out_d, got.data());
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+        << "case " << done << " in " << in_d.h << "x" << in_d.w << "x" << in_d.c << " k " << kh
+        << "x" << kw << " m " << p.depth_multiplier;
+    ++done;
+  }
+}
+
+// Requantization edges: weights 0 so each accumulator is its bias; every shift in [-31, 31]
+// against edge multipliers and accumulators (ties at every power of two, INT32_MIN/MAX).
+void CheckRequantizationEdges(FullyConnectedFn fn) {
+  std::vector<int32_t> accs = {INT32_MIN, INT32_MIN + 1, INT32_MAX, INT32_MAX - 1, 0, 1, -1};
+  for (int e = 0; e < 31; ++e) {
+    const int32_t t = 1 << e;
+    for (int32_t v : {t, -t, t + 1, -t - 1, t - 1, 1 - t, t + t / 2, -(t + t / 2), 3 * (t / 2),
+                      -3 * (t / 2)}) {
+      accs.push_back(v);
+    }
+  }
+  const std::vector<int32_t> mults = {INT32_MIN, INT32_MAX, 0, 1, -1, 1 << 30, (1 << 30) + 1,
+                                      -(1 << 30), 1518500250, INT32_MIN + 1};
+  const int32_t n = static_cast<int32_t>(accs.size());
+  std::vector<int8_t> x(3, 5), w(static_cast<size_t>(n) * 3, 0);
+  for (int32_t zo : {-128, 0, 127}) {
+    for (int32_t m : mults) {
+      for (int32_t s = -31; s <= 31; ++s) {
+        std::vector<int32_t> mv(static_cast<size_t>(n), m), sv(static_cast<size_t>(n), s);
+        FullyConnectedParams p{-128, 0, zo, -128, 127,
+                               Requant{mv.data(), sv.data(), n}};
+        std::vector<int8_t> want(static_cast<size_t>(n)), got(want.size(), 0x55);
+        ref::FullyConnected(p, 1, 3, n, x.data(), w.data(), accs.data(), want.data());
+        fn(p, 1, 3, n, x.data(), w.data(), accs.data(), got.data());
+        ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+            << "m " << m << " s " << s << " zo " << zo;
+      }
+    }
+  }
+}
+
+}  // namespace testing_support
+}  // namespace kernels
+}  // namespace qinfer
