@@ -27,7 +27,7 @@ ops=$out/model_ops.txt
 : >"$ops"
 if [ -f "$out/fashion_cnn.qinfer" ] && [ -x "$(dirname "$out")/qinfer" ]; then
   "$(dirname "$out")/qinfer" inspect "$out/fashion_cnn.qinfer" |
-    awk '/^ops / { on = 1; next } on && NF == 0 { exit } on { printf "%02d_%s\n", $1, tolower($2) }' >"$ops"
+    awk '!done && /^ops / { on = 1; next } on && NF == 0 { on = 0; done = 1 } on { printf "%02d_%s\n", $1, tolower($2) }' >"$ops"  # reads to the end: no SIGPIPE
 fi
 
 csv=$out/results.csv
