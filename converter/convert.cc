@@ -13,6 +13,7 @@
 #include "converter/onnx_import.h"
 #include "converter/passes.h"
 #include "converter/runner.h"
+#include "converter/target.h"
 #include "schema/qinfer_generated.h"
 
 namespace qinfer {
@@ -171,6 +172,13 @@ ConvertResult ConvertGraphWithSamples(const LGraph& lg_in, const std::vector<Sam
   }
   for (int o : m.outputs)
     r.output_sqnr.push_back({m.tensors[static_cast<size_t>(o)].name, options.compute_sqnr ? sqnr(o) : 0.0});
+  // The dry runs above used the generic layout; the packed file is verified without the
+  // CPU check, since it may be meant for another machine.
+  if (options.target != Target::kGeneric) {
+    PackForTarget(&r.model, options.target);
+    r.bytes = SerializeModel(r.model);
+    VerifyModelBytes(r.bytes);
+  }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

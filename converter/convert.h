@@ -26,6 +26,7 @@ struct ConvertOptions {
   bool optimize_rounding = true;
   double equalize = 1.0;           // channel equalization exponent (0 = off)   // data-aware weight rounding + analytic bias correction
   int64_t moment_patches = 16384;  // input patches per layer for the rounding statistics
+  Target target = Target::kGeneric;  // weight layout of the written model (converter/target.h)
   // Progress callback over the whole dry run: (stage, done, total).
   std::function<void(const char*, size_t, size_t)> progress;
 };

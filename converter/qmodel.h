@@ -55,7 +55,13 @@ struct QOp {
   int32_t softmax_multiplier = 0, softmax_left_shift = 0, diff_min = 0;
   std::vector<int8_t> table;
   int32_t scratch_offset = -1, scratch_bytes = 0;
+  // Target-specific constants (PackForTarget), written as extra buffers when not empty.
+  std::vector<int8_t> packed_weights;
+  std::vector<int32_t> folded_bias;
 };
+
+// Kernel family whose weight layout a model carries; values are schema Target's.
+enum class Target : uint8_t { kGeneric = 0, kX86Avx512Vnni = 1 };
 
 struct QModel {
   std::vector<QTensor> tensors;
@@ -63,6 +69,7 @@ struct QModel {
   std::vector<int> inputs, outputs;
   uint32_t arena_bytes = 0;
   std::string description;
+  Target target = Target::kGeneric;
 };
 
 struct QuantOptions {

@@ -20,6 +20,14 @@ ModelRunner::ModelRunner(const std::vector<uint8_t>& bytes) : size_(bytes.size()
     Fail("the runtime cannot bind the arena: ", StatusName(err.code), ": ", err.message);
 }
 
+void VerifyModelBytes(const std::vector<uint8_t>& bytes) {
+  std::vector<uint64_t> aligned(bytes.size() / 8 + 2);
+  if (!bytes.empty()) std::memcpy(aligned.data(), bytes.data(), bytes.size());
+  qinfer::Error err;
+  if (Model::Verify(aligned.data(), bytes.size(), &err) != Status::kOk)
+    Fail("the runtime rejects the model: ", StatusName(err.code), ": ", err.message);
+}
+
 TensorView ModelRunner::input(size_t i) const {
   TensorView v{};
   if (interp_.input(i, &v) != Status::kOk) Fail("no input ", i);

@@ -45,6 +45,10 @@ class ModelRunner {
   Interpreter interp_;
 };
 
+// Verifies model bytes like Model::Load except the CPU check (a model may be written for
+// another machine's target); throws Error with the runtime's message.
+void VerifyModelBytes(const std::vector<uint8_t>& bytes);
+
 // Rounds x / scale + zero_point half away from zero, clamped to int8.
 int8_t QuantizeToInt8(float x, float scale, int32_t zero_point);
 

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "converter/error.h"
+#include "converter/target.h"
 #include "converter/tflite_arith.h"
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
@@ -1778,13 +1779,14 @@ std::vector<uint8_t> ConvertTfliteBytesToQinfer(const void* data, size_t size,
   TfliteImportReport* r = report ? report : &local;
   QModel m = ImportTflite(data, size, r, options);
   r->plan_heuristic = PlanMemory(&m);
+  PackForTarget(&m, options.target);
   std::vector<uint8_t> bytes = SerializeModel(m);
   // The runtime's own verifier must accept the model; report a refusal against the TFLite op.
   std::unique_ptr<uint64_t[]> aligned(new uint64_t[bytes.size() / 8 + 2]);
   std::memcpy(aligned.get(), bytes.data(), bytes.size());
-  Model model;
+  // Without the CPU check: the model may be packed for another machine's target.
   qinfer::Error err;
-  if (Model::Load(aligned.get(), bytes.size(), &model, &err) != Status::kOk) {
+  if (Model::Verify(aligned.get(), bytes.size(), &err) != Status::kOk) {
     const std::vector<int>& source = r->qinfer_op_source;
     if (err.op_index >= 0 && static_cast<size_t>(err.op_index) < source.size()) {
       const int k = source[static_cast<size_t>(err.op_index)];

@@ -41,6 +41,8 @@ struct TfliteImportOptions {
   // point are in the model for the host to (de)quantize with. Off: such models are refused
   // as float ops.
   bool strip_float_io = true;
+  // Weight layout of the written model (`qinfer convert --target`, converter/target.h).
+  Target target = Target::kGeneric;
   // Where TFLite (lite/kernels) and TFLite Micro derive a real multiplier differently, which
   // one to follow. Micro (the default) takes double(in) / double(out) for RELU / RELU6 /
   // RELU_N1_TO_1 and double products for MUL; lite takes float(in / out) and float(a * b / o).

@@ -159,12 +159,27 @@ std::vector<uint8_t> SerializeModel(const QModel& m, std::vector<int>* file_inde
     // Trailing absent bias: drop it rather than write -1 where the runtime allows either.
     while (!ins.empty() && ins.back() < 0) ins.pop_back();
     const std::vector<int32_t> outs = mapped(op.outputs);
+    int32_t packed = -1, folded = -1;
+    if (!op.packed_weights.empty()) {
+      const auto* pw = reinterpret_cast<const uint8_t*>(op.packed_weights.data());
+      const std::vector<uint8_t> pbytes(pw, pw + op.packed_weights.size());
+      buffers.push_back(fbs::CreateBufferDirect(b, &pbytes));
+      packed = static_cast<int32_t>(buffers.size()) - 1;
+    }
+    if (!op.folded_bias.empty()) {
+      std::vector<uint8_t> fbytes;
+      for (int32_t v : op.folded_bias)
+        for (int k = 0; k < 4; ++k) fbytes.push_back(static_cast<uint8_t>(static_cast<uint32_t>(v) >> (8 * k)));
+      buffers.push_back(fbs::CreateBufferDirect(b, &fbytes));
+      folded = static_cast<int32_t>(buffers.size()) - 1;
+    }
     ops.push_back(fbs::CreateOperatorDirect(b, OpCodeOf(op.kind), &ins, &outs, type, options, op.scratch_offset,
-                                            op.scratch_bytes, op.name.c_str()));
+                                            op.scratch_bytes, op.name.c_str(), packed, folded));
   }
   const std::vector<int32_t> inputs = mapped(m.inputs), outputs = mapped(m.outputs);
   auto model = fbs::CreateModelDirect(b, 1, &tensors, &ops, &inputs, &outputs, &buffers, m.arena_bytes,
-                                      "qinfer-convert", m.description.empty() ? nullptr : m.description.c_str());
+                                      "qinfer-convert", m.description.empty() ? nullptr : m.description.c_str(),
+                                      static_cast<fbs::Target>(m.target));
   fbs::FinishModelBuffer(b, model);
   // Buffers are aligned relative to the end of the builder's buffer; the total size is a
   // multiple of the largest alignment (16), so they are aligned from the start too.

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "runtime/error_report.h"
+#include "runtime/target.h"
 #include "runtime/verifier.h"
 #include "schema/qinfer_generated.h"
 
@@ -11,6 +12,20 @@ namespace qinfer {
 Status Model::Load(const void* data, size_t size, Model* out, Error* error) {
   if (out == nullptr) return ErrorReport(error, Status::kNullArgument, -1, -1) << "no output model";
   out->model_ = nullptr;
+  const schema::Model* model = nullptr;
+  Status status = VerifyBytes(data, size, &model, error);
+  if (status == Status::kOk) status = CheckTargetRunnable(model, error);
+  if (status != Status::kOk) return status;
+  out->model_ = model;
+  return Status::kOk;
+}
+
+Status Model::Verify(const void* data, size_t size, Error* error) {
+  const schema::Model* model = nullptr;
+  return VerifyBytes(data, size, &model, error);
+}
+
+Status Model::VerifyBytes(const void* data, size_t size, const schema::Model** out, Error* error) {
   if (data == nullptr) return ErrorReport(error, Status::kNullArgument, -1, -1) << "no model bytes";
   // Constant buffers are 16-aligned relative to the file; an aligned base keeps them so.
   if (reinterpret_cast<uintptr_t>(data) % 16 != 0) {
@@ -35,7 +50,7 @@ Status Model::Load(const void* data, size_t size, Model* out, Error* error) {
   }
   const Status status = VerifyModel(model, error);
   if (status != Status::kOk) return status;
-  out->model_ = model;
+  *out = model;
   if (error != nullptr) *error = Error();
   return Status::kOk;
 }

@@ -46,6 +46,12 @@ class OpTensors {
   }
   const int8_t* In8(int32_t slot) const { return static_cast<const int8_t*>(Data(in(slot))); }
   int8_t* Out8() const { return reinterpret_cast<int8_t*>(arena_ + out()->arena_offset()); }
+  // Target-specific constants (schema Operator.packed_weights / folded_bias); null if absent.
+  const void* PackedBuffer(int32_t index) const {
+    return index < 0 ? nullptr : model_.buffers()->Get(index)->data()->data();
+  }
+  const int8_t* PackedWeights() const { return static_cast<const int8_t*>(PackedBuffer(op_->packed_weights())); }
+  const int32_t* FoldedBias() const { return static_cast<const int32_t*>(PackedBuffer(op_->folded_bias())); }
   const int32_t* Bias(int32_t slot) const {
     if (slot >= num_inputs() || op_->inputs()->Get(slot) < 0) return nullptr;
     return static_cast<const int32_t*>(Data(in(slot)));
@@ -80,10 +86,17 @@ void RunConv(const OpTensors& t, const schema::Conv2DOptions* o, bool depthwise)
   if (depthwise) {
     mac::DepthwiseConv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
                           Dims4Of(t.out()), t.Out8());
-  } else {
-    mac::Conv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
-                 Dims4Of(t.out()), t.Out8());
+    return;
   }
+#if defined(QINFER_HAVE_X86_KERNELS)
+  if (t.PackedWeights() != nullptr) {
+    mac::Conv2DPacked(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
+                      t.PackedWeights(), t.FoldedBias(), Dims4Of(t.out()), t.Out8());
+    return;
+  }
+#endif
+  mac::Conv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
+              Dims4Of(t.out()), t.Out8());
 }
 
 void RunFullyConnected(const OpTensors& t, const schema::FullyConnectedOptions* o) {
@@ -97,6 +110,13 @@ void RunFullyConnected(const OpTensors& t, const schema::FullyConnectedOptions* 
   const int32_t out_features = Dim(t.in(1), 0);
   const int32_t in_features = Dim(t.in(1), 1);
   const int32_t batches = static_cast<int32_t>(ElementCount(t.in(0)) / in_features);
+#if defined(QINFER_HAVE_X86_KERNELS)
+  if (t.PackedWeights() != nullptr) {
+    mac::FullyConnectedPacked(p, batches, in_features, out_features, t.In8(0), t.In8(1),
+                              t.Bias(2), t.PackedWeights(), t.FoldedBias(), t.Out8());
+    return;
+  }
+#endif
   mac::FullyConnected(p, batches, in_features, out_features, t.In8(0), t.In8(1), t.Bias(2),
                       t.Out8());
 }

@@ -32,6 +32,9 @@ const char* StatusName(Status s) {
     case Status::kNotInitialized: return "not initialized";
     case Status::kBadIndex: return "index out of range";
     case Status::kTooLarge: return "model exceeds runtime limits";
+    case Status::kUnknownTarget: return "unknown model target";
+    case Status::kBadPackedData: return "bad packed weights or folded bias";
+    case Status::kTargetUnsupported: return "model target not supported on this CPU";
   }
   return "unknown status";
 }

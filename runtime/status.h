@@ -36,6 +36,9 @@ enum class Status : int32_t {
   kNotInitialized = 25,
   kBadIndex = 26,               // input/output index out of range in an API call
   kTooLarge = 27,               // a count or size beyond the runtime's limits
+  kUnknownTarget = 28,          // Model.target is not a value this runtime knows
+  kBadPackedData = 29,          // packed weights / folded bias misplaced, mis-sized or wrong
+  kTargetUnsupported = 30,      // packed for kernels this CPU (or build) cannot run
 };
 
 const char* StatusName(Status s);

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "runtime/error_report.h"
+#include "runtime/target.h"
 #include "runtime/tensor_util.h"
 #include "runtime/verify_op.h"
 #include "schema/qinfer_generated.h"
@@ -273,6 +274,7 @@ Status VerifyModel(const schema::Model* m, Error* error) {
   QINFER_CHECK(VerifyGraphEnds(m, m->outputs(), "outputs", error));
   QINFER_CHECK(VerifyDataflow(m, error));
   for (int32_t i = 0; i < num_ops; ++i) QINFER_CHECK(VerifyOperator(m, i, error));
+  QINFER_CHECK(VerifyTargetData(m, error));
   return VerifyPlan(m, error);
 }
 

@@ -71,7 +71,7 @@ TEST_F(CliTest, HelpForEverySubcommand) {
   }
   const ToolRun c = Qinfer("convert --help");
   for (const char* flag : {"--calib", "--calib-method", "--per-tensor", "--symmetric-activations", "--power-of-two",
-                           "--calib-samples", "--report", "--emit-c", "-o"})
+                           "--calib-samples", "--report", "--emit-c", "--target", "-o"})
     EXPECT_NE(c.out.find(flag), std::string::npos) << flag;
 }
 
@@ -132,6 +132,42 @@ TEST_F(CliTest, ConvertRunInspectFashionCnn) {
   ASSERT_EQ(in.status, 0) << in.err;
   for (const char* s : {"arena bytes", "weight bytes", "file bytes", "CONV_2D", "FULLY_CONNECTED", "source_perm"})
     EXPECT_NE(in.out.find(s), std::string::npos) << s;
+}
+
+// --target x86-avx512vnni: the packed model runs like the generic one (same output bytes,
+// --raw), inspect names the target; reserved and unknown targets are refused.
+TEST_F(CliTest, TargetPackedModelAndRefusals) {
+  const std::string base = "convert " + kModels + "fashion_cnn.onnx --calib " + kModels +
+                           "fashion_calib.npy --calib-samples 32 --no-sqnr -q -o " + kDir;
+  ASSERT_EQ(Qinfer(base + "t_generic.qinfer").status, 0);
+  const ToolRun packed = Qinfer(base + "t_vnni.qinfer --target x86-avx512vnni");
+  ASSERT_EQ(packed.status, 0) << packed.err;
+  const ToolRun in = Qinfer("inspect " + kDir + "t_vnni.qinfer");
+  ASSERT_EQ(in.status, 0) << in.err;
+  EXPECT_NE(in.out.find("target: x86-avx512vnni"), std::string::npos) << in.out;
+  EXPECT_NE(in.out.find("packed weights buffer"), std::string::npos) << in.out;
+  EXPECT_NE(Qinfer("inspect " + kDir + "t_generic.qinfer").out.find("target: generic (runs on this CPU)"),
+            std::string::npos);
+  std::vector<int8_t> q(5 * 784);
+  for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<int8_t>(i * 37 % 256);
+  WriteNpy(kDir + "tq.npy", NpyArray::FromInt8({5, 1, 28, 28}, q.data()));
+  const ToolRun rg = Qinfer("run " + kDir + "t_generic.qinfer --raw --input " + kDir + "tq.npy -o " + kDir + "tg.npy");
+  ASSERT_EQ(rg.status, 0) << rg.err;
+  const ToolRun rv = Qinfer("run " + kDir + "t_vnni.qinfer --raw --input " + kDir + "tq.npy -o " + kDir + "tv.npy");
+  if (in.out.find("runs on this CPU") != std::string::npos) {
+    ASSERT_EQ(rv.status, 0) << rv.err;
+    EXPECT_EQ(Slurp(kDir + "tg.npy"), Slurp(kDir + "tv.npy"));
+  } else {
+    EXPECT_NE(rv.status, 0);
+    EXPECT_NE(rv.err.find("model is packed for x86-avx512vnni"), std::string::npos) << rv.err;
+  }
+  const ToolRun reserved = Qinfer(base + "t_m4.qinfer --target cortex-m4");
+  EXPECT_NE(reserved.status, 0);
+  EXPECT_NE(reserved.err.find("reserved"), std::string::npos) << reserved.err;
+  EXPECT_FALSE(Exists(kDir + "t_m4.qinfer"));
+  const ToolRun unknown = Qinfer(base + "t_x.qinfer --target x86");
+  EXPECT_NE(unknown.status, 0);
+  EXPECT_NE(unknown.err.find("unknown --target 'x86'"), std::string::npos) << unknown.err;
 }
 
 TEST_F(CliTest, MultiOutputModelWritesADirectory) {

@@ -7,6 +7,10 @@
 #include <string>
 
 #include "kernels/x86/dispatch.h"
+#include <random>
+#include <vector>
+
+#include "kernels/x86/packed_layout.h"
 #include "tests/support/kernel_cases.h"
 
 // kernels/x86 is built on x86 hosts only (cmake/x86.cmake).
@@ -44,6 +48,87 @@ TEST_P(X86Kernels, Conv2DRandom) {
 TEST_P(X86Kernels, DepthwiseConv2DRandom) {
   testing_support::CheckDepthwiseConv2DRandom(3000 + static_cast<uint32_t>(GetParam()), kCases,
                                               x86::DepthwiseConv2D);
+}
+
+// What the converter stores for --target x86-avx512vnni: the weights in the packed layout
+// and the folded bias (the helpers under test only lay bytes out; outputs are checked
+// against the reference kernel on the generic weights).
+struct Packed {
+  std::vector<int8_t> weights;
+  std::vector<int32_t> folded;
+};
+
+Packed Pack(const x86::PackedShape& s, const int8_t* w, const int32_t* bias, int32_t zi) {
+  Packed p;
+  p.weights.assign(static_cast<size_t>(x86::PackedWeightsBytes(s)), 0x5A);
+  x86::ForEachPackedByte(s, [&](int64_t at, int64_t src) {
+    p.weights[static_cast<size_t>(at)] = src < 0 ? 0 : w[src];
+  });
+  p.folded.resize(static_cast<size_t>(s.groups * s.ocg));
+  for (int32_t oc = 0; oc < s.groups * s.ocg; ++oc) {
+    EXPECT_TRUE(x86::FoldedBias(s, w, bias, zi, oc, &p.folded[static_cast<size_t>(oc)]));
+  }
+  return p;
+}
+
+// On the VNNI path the packed entry points must not touch the generic weights: they get
+// unrelated bytes there, so a silent fallback would show as a mismatch.
+std::vector<int8_t> GenericFor(Isa isa, std::mt19937* rng, const int8_t* w, int64_t n) {
+  std::vector<int8_t> g(w, w + n);
+  if (isa == Isa::kAvx512Vnni) {
+    for (int8_t& v : g) v = static_cast<int8_t>((*rng)() & 0xff);
+  }
+  return g;
+}
+
+TEST_P(X86Kernels, FullyConnectedPackedRandom) {
+  std::mt19937 garbage(4000);
+  const Isa isa = GetParam();
+  testing_support::CheckFullyConnectedRandom(
+      4000 + static_cast<uint32_t>(isa), kCases,
+      [&](const FullyConnectedParams& p, int32_t batches, int32_t in, int32_t out, const int8_t* x,
+          const int8_t* w, const int32_t* b, int8_t* y) {
+        const Packed pk = Pack(x86::PackedShape{1, out, 1, in}, w, b, p.input_zero_point);
+        const auto generic = GenericFor(isa, &garbage, w, int64_t{in} * out);
+        x86::FullyConnectedPacked(p, batches, in, out, x, generic.data(), b, pk.weights.data(),
+                                  pk.folded.data(), y);
+      });
+}
+
+TEST_P(X86Kernels, Conv2DPackedRandom) {
+  std::mt19937 garbage(5000);
+  const Isa isa = GetParam();
+  testing_support::CheckConv2DRandom(
+      5000 + static_cast<uint32_t>(isa), kCases,
+      [&](const ConvParams& p, const Dims4& in_d, const int8_t* x, const Dims4& w_d,
+          const int8_t* w, const int32_t* b, const Dims4& out_d, int8_t* y) {
+        const x86::PackedShape s{p.groups, out_d.c / p.groups, w_d.h * w_d.w, w_d.c};
+        const Packed pk = Pack(s, w, b, p.input_zero_point);
+        const auto generic = GenericFor(isa, &garbage, w, FlatSize(w_d));
+        x86::Conv2DPacked(p, in_d, x, w_d, generic.data(), b, pk.weights.data(), pk.folded.data(),
+                          out_d, y);
+      });
+}
+
+// The layout formula, worked by hand: G=2, OCG=70 (blocks of 64 and 16), T=2, CG=3 (CG4=4).
+TEST(X86PackedLayout, SizesAndOffsetsByHand) {
+  const x86::PackedShape s{2, 70, 2, 3};
+  EXPECT_EQ(x86::PackedWeightsBytes(s), 2 * 2 * 4 * 80);
+  EXPECT_EQ(x86::PackedBlockWidth(s, 0), 64);
+  EXPECT_EQ(x86::PackedBlockWidth(s, 64), 16);
+  EXPECT_EQ(x86::PackedBlockOffset(s, 0, 64), 64 * 2 * 4);
+  EXPECT_EQ(x86::PackedBlockOffset(s, 1, 0), 80 * 2 * 4);
+  std::vector<int64_t> src(static_cast<size_t>(x86::PackedWeightsBytes(s)), -2);
+  x86::ForEachPackedByte(s, [&](int64_t at, int64_t from) { src[static_cast<size_t>(at)] = from; });
+  // Group 0, channel 5, tap 1, input channel 2: block 0 (width 64), row t*1 + q0 = 1.
+  EXPECT_EQ(src[static_cast<size_t>(1 * 64 * 4 + 5 * 4 + 2)], (5 * 2 + 1) * 3 + 2);
+  // The 4th byte of each group of 4 is padding (CG = 3).
+  EXPECT_EQ(src[3], -1);
+  // Group 1, channel 66 (second block, column 2), tap 0, input channel 1.
+  EXPECT_EQ(src[static_cast<size_t>(80 * 2 * 4 + 64 * 2 * 4 + 2 * 4 + 1)], ((70 + 66) * 2 + 0) * 3 + 1);
+  // Channels 70..79 of the last block are padding.
+  EXPECT_EQ(src[static_cast<size_t>(64 * 2 * 4 + 6 * 4)], -1);
+  for (int64_t v : src) EXPECT_NE(v, -2);
 }
 
 TEST_P(X86Kernels, RequantizationEdges) {

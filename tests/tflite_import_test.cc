@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "converter/error.h"
+#include "converter/target.h"
 #include "converter/tflite_arith.h"
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
@@ -652,6 +653,25 @@ TfliteImportReport ConvertAndCompare(const TfliteBuilder& b,
   EXPECT_EQ(diff, 0u) << what << ": " << diff << " values differ, first at " << first << ": got "
                       << static_cast<int>(outs[0][first]) << ", expected "
                       << static_cast<int>(expected[first]);
+  // The same model converted with --target x86-avx512vnni (pre-packed weights, folded bias)
+  // must give the same bytes where this CPU runs it.
+  TfliteImportOptions packed_options;
+  packed_options.target = Target::kX86Avx512Vnni;
+  const std::vector<uint8_t> tflite = b.Finish();
+  const std::vector<uint8_t> packed =
+      ConvertTfliteBytesToQinfer(tflite.data(), tflite.size(), nullptr, packed_options);
+  testing::AlignedBytes aligned(packed.data(), packed.size());
+  Model model;
+  qinfer::Error err;
+  if (Model::Load(aligned.data(), aligned.size(), &model, &err) == Status::kOk) {
+    const auto pouts = RunQinfer(packed, inputs);
+    EXPECT_EQ(pouts.size(), 1u) << what << " (packed)";
+    if (pouts.size() == 1) {
+      EXPECT_EQ(pouts[0], expected) << what << " (packed)";
+    }
+  } else {
+    EXPECT_EQ(err.code, Status::kTargetUnsupported) << what << ": " << err.message;
+  }
   return report;
 }
 

@@ -11,6 +11,7 @@
 
 #include "converter/convert.h"
 #include "converter/error.h"
+#include "converter/target.h"
 #include "converter/tflite_import.h"
 #include "tools/commands.h"
 
@@ -20,7 +21,7 @@ namespace {
 
 const char kConvertHelp[] =
     "usage: qinfer convert MODEL.onnx --calib CALIB.npy -o OUT.qinfer [options]\n"
-    "       qinfer convert MODEL.tflite -o OUT.qinfer [--emit-c OUT.h]\n"
+    "       qinfer convert MODEL.tflite -o OUT.qinfer [--emit-c OUT.h] [--target NAME]\n"
     "\n"
     "An int8 .tflite model carries its own scales: it is imported without calibration, every\n"
     "integer computed as TFLite's reference kernels compute it (bit-exact outputs).\n"
@@ -44,6 +45,11 @@ const char kConvertHelp[] =
     "  --power-of-two            power-of-two scales\n"
     "  --report OUT.html         self-contained HTML report: per-layer SQNR table and chart\n"
     "  --emit-c OUT.h            also write the model as an aligned C array\n"
+    "  --target NAME             weight layout: generic (default; runs everywhere) or\n"
+    "                            x86-avx512vnni (conv/FC weights pre-packed and bias folded\n"
+    "                            offline; refused at load on CPUs without AVX-512 VNNI).\n"
+    "                            x86-avx2 = generic; cortex-m4, cortex-m55, aarch64-dotprod\n"
+    "                            are reserved and refused\n"
     "  --equalize E              channel equalization strength in [0, 1] (default 1; 0 = off)\n"
     "  --no-weight-rounding      round weights to nearest instead of the data-aware rounding\n"
     "  --no-sqnr                 skip the per-layer int8-vs-float measurement\n"
@@ -82,14 +88,19 @@ std::string CName(const std::string& path) {
 }
 
 int ConvertTflite(const std::string& model, const std::string& out, const std::string& emit_c,
-                  bool quiet) {
+                  converter::Target target, bool quiet) {
   try {
     converter::TfliteImportReport report;
-    const std::vector<uint8_t> bytes = converter::ConvertTfliteToQinfer(model, &report);
+    converter::TfliteImportOptions options;
+    options.target = target;
+    const std::vector<uint8_t> bytes = converter::ConvertTfliteToQinfer(model, &report, options);
     const std::string header = emit_c.empty() ? "" : converter::FormatCArray(bytes, CName(out));
     converter::WriteFileAtomic(out, bytes.data(), bytes.size());
     if (!emit_c.empty()) converter::WriteFileAtomic(emit_c, header.data(), header.size());
-    if (!quiet) std::printf("%s\nwrote %s\n", converter::FormatTfliteReport(report).c_str(), out.c_str());
+    if (!quiet) {
+      std::printf("%s\ntarget: %s\nwrote %s\n", converter::FormatTfliteReport(report).c_str(),
+                  converter::TargetName(target), out.c_str());
+    }
   } catch (const std::exception& e) {
     return Error(e.what());
   }
@@ -175,6 +186,14 @@ int ConvertMain(int argc, char** argv) {
       if (!v) return 2;
       if (!ParseDouble(v, &opt.equalize) || opt.equalize < 0 || opt.equalize > 1)
         return Error(std::string("--equalize needs a value in [0, 1], got '") + v + "'");
+    } else if (a == "--target") {
+      const char* v = value("--target");
+      if (!v) return 2;
+      try {
+        opt.target = ParseTarget(v);
+      } catch (const std::exception& e) {
+        return Error(e.what());
+      }
     } else if (a == "--no-weight-rounding") {
       opt.optimize_rounding = false;
     } else if (a == "--no-sqnr") {
@@ -193,7 +212,7 @@ int ConvertMain(int argc, char** argv) {
   if (out.empty()) return Error("no output given (-o OUT.qinfer)");
   // A TFLite int8 model carries its own scales: no calibration.
   const bool tflite_name = model.size() > 7 && model.compare(model.size() - 7, 7, ".tflite") == 0;
-  if (tflite_name || converter::LooksLikeTfliteFile(model)) return ConvertTflite(model, out, emit_c, quiet);
+  if (tflite_name || converter::LooksLikeTfliteFile(model)) return ConvertTflite(model, out, emit_c, opt.target, quiet);
   if (calib.empty()) return Error("no calibration data given (--calib CALIB.npy)");
   if (!report.empty() && !opt.compute_sqnr) return Error("--report needs the SQNR measurement (drop --no-sqnr)");
 
@@ -229,6 +248,7 @@ int ConvertMain(int argc, char** argv) {
       std::printf("ops: %zu  arena: %lld bytes (%s)  weights: %lld bytes  model: %zu bytes\n", r.model.ops.size(),
                   static_cast<long long>(r.arena_bytes), r.planner.c_str(), static_cast<long long>(r.weight_bytes),
                   r.bytes.size());
+      std::printf("target: %s\n", TargetName(opt.target));
       std::printf("wrote %s in %.2f s\n", out.c_str(), r.seconds);
     }
   } catch (const std::exception& e) {

@@ -1,11 +1,13 @@
 // qinfer inspect MODEL.qinfer
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
 
 #include "converter/error.h"
 #include "converter/runner.h"
+#include "runtime/target.h"
 #include "schema/qinfer_generated.h"
 #include "tools/commands.h"
 
@@ -16,7 +18,7 @@ namespace {
 const char kInspectHelp[] =
     "usage: qinfer inspect MODEL.qinfer\n"
     "\n"
-    "Verifies the model with the runtime and prints its ops (with their integer parameters),\n"
+    "Verifies the model with the runtime and prints its target (and whether this CPU runs it), ops (with their integer parameters),\n"
     "tensors (shape, zero point, scales, arena offset and live range), arena bytes, weight\n"
     "bytes and the file size.\n";
 
@@ -132,14 +134,22 @@ int InspectMain(int argc, char** argv) {
   }
   try {
     const std::string file = ReadFileBytes(path);
-    ModelRunner run(std::vector<uint8_t>(file.begin(), file.end()));
-    const schema::Model* m = run.schema();
+    // Verified without the CPU check, so a model packed for another machine can be read.
+    VerifyModelBytes(std::vector<uint8_t>(file.begin(), file.end()));
+    std::vector<uint64_t> aligned(file.size() / 8 + 1);
+    std::memcpy(aligned.data(), file.data(), file.size());
+    const schema::Model* m = schema::GetModel(aligned.data());
+    qinfer::Error cpu;
+    Model here;
+    const bool runs_here = Model::Load(aligned.data(), file.size(), &here, &cpu) == Status::kOk;
     int64_t weight_bytes = 0;
     if (m->buffers())
       for (const auto* b : *m->buffers()) weight_bytes += b->data() ? b->data()->size() : 0;
     std::printf("model %s: format version %u, producer %s\n", path.c_str(), m->version(),
                 m->producer() ? m->producer()->c_str() : "-");
     if (m->description()) std::printf("description: %s\n", m->description()->c_str());
+    std::printf("target: %s (%s%s)\n", TargetName(static_cast<uint8_t>(m->target())),
+                runs_here ? "runs on this CPU" : "refused on this CPU: ", runs_here ? "" : cpu.message);
     std::printf("file bytes: %zu\narena bytes: %u\nweight bytes: %lld\n", file.size(), m->arena_bytes(),
                 static_cast<long long>(weight_bytes));
     std::printf("inputs: %s  outputs: %s\n\n", List(m->inputs(), 16).c_str(), List(m->outputs(), 16).c_str());
@@ -149,6 +159,9 @@ int InspectMain(int argc, char** argv) {
       std::printf("  %3u %-18s in %-12s out %-4s %s%s%s\n", i, schema::EnumNameOpCode(op->opcode()),
                   List(op->inputs()).c_str(), List(op->outputs()).c_str(), Options(op).c_str(),
                   op->name() ? "  # " : "", op->name() ? op->name()->c_str() : "");
+      if (op->packed_weights() >= 0)
+        std::printf("      packed weights buffer %d, folded bias buffer %d\n", op->packed_weights(),
+                    op->folded_bias());
       if (op->scratch_bytes() > 0)
         std::printf("      scratch %d bytes at %d\n", op->scratch_bytes(), op->scratch_offset());
     }

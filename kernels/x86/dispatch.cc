@@ -132,6 +132,30 @@ void FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_f
   ref::FullyConnected(p, batches, in_features, out_features, input, weights, bias, output);
 }
 
+void Conv2DPacked(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+                  const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+                  const int8_t* packed, const int32_t* folded_bias, const Dims4& output_dims,
+                  int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::Conv2DPacked(p, input_dims, input, weights_dims, packed, folded_bias, output_dims,
+                         output)) {
+    return;
+  }
+  Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
+}
+
+void FullyConnectedPacked(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
+                          int32_t out_features, const int8_t* input, const int8_t* weights,
+                          const int32_t* bias, const int8_t* packed,
+                          const int32_t* folded_bias, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::FullyConnectedPacked(p, batches, in_features, out_features, input, packed,
+                                 folded_bias, output)) {
+    return;
+  }
+  FullyConnected(p, batches, in_features, out_features, input, weights, bias, output);
+}
+
 }  // namespace x86
 }  // namespace kernels
 }  // namespace qinfer

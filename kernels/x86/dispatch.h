@@ -43,6 +43,20 @@ void FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_f
                     int32_t out_features, const int8_t* input, const int8_t* weights,
                     const int32_t* bias, int8_t* output);
 
+// Models converted with --target x86-avx512vnni: `packed` holds the weights in the layout of
+// packed_layout.h and `folded_bias` bias - (128 + zi) * sum(w) per output channel. The VNNI
+// path reads them directly; any other active path (or parameters the packed kernel does not
+// take) runs Conv2D / FullyConnected on the generic `weights` and `bias`.
+void Conv2DPacked(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+                  const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+                  const int8_t* packed, const int32_t* folded_bias, const Dims4& output_dims,
+                  int8_t* output);
+
+void FullyConnectedPacked(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
+                          int32_t out_features, const int8_t* input, const int8_t* weights,
+                          const int32_t* bias, const int8_t* packed,
+                          const int32_t* folded_bias, int8_t* output);
+
 }  // namespace x86
 }  // namespace kernels
 }  // namespace qinfer

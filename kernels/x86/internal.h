@@ -28,6 +28,16 @@ QINFER_X86_DECLARE(avx2)
 QINFER_X86_DECLARE(vnni)
 #undef QINFER_X86_DECLARE
 
+// gemm_packed_vnni.cc: weights pre-packed (packed_layout.h), bias folded by the converter.
+namespace vnni {
+bool Conv2DPacked(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+                  const Dims4& weights_dims, const int8_t* packed, const int32_t* folded_bias,
+                  const Dims4& output_dims, int8_t* output);
+bool FullyConnectedPacked(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
+                          int32_t out_features, const int8_t* input, const int8_t* packed,
+                          const int32_t* folded_bias, int8_t* output);
+}  // namespace vnni
+
 }  // namespace x86
 }  // namespace kernels
 }  // namespace qinfer

@@ -56,6 +56,14 @@ void Emit(const std::string& name, const OnnxBuilder& b) {
     opt.compute_sqnr = false;
     const ConvertResult r = ConvertGraphWithSamples(lg, calib, opt);
     Write("model/" + name + ".qinfer", r.bytes.data(), r.bytes.size());
+    // The same model with pre-packed weights, so the target rules get fuzzed too.
+    opt.target = Target::kX86Avx512Vnni;
+    const ConvertResult packed = ConvertGraphWithSamples(lg, calib, opt);
+    bool any_packed = false;
+    for (const QOp& op : packed.model.ops) any_packed |= !op.packed_weights.empty();
+    if (any_packed) {
+      Write("model/" + name + ".x86-avx512vnni.qinfer", packed.bytes.data(), packed.bytes.size());
+    }
     std::printf("%s: onnx %zu bytes, qinfer %zu bytes\n", name.c_str(), bytes.size(), r.bytes.size());
   } catch (const Error& e) {
     std::printf("%s: onnx only (%s)\n", name.c_str(), e.what());

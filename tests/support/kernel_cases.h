@@ -7,6 +7,7 @@
 #define QINFER_TESTS_SUPPORT_KERNEL_CASES_H_
 
 #include <cstdint>
+#include <functional>
 
 #include "kernels/types.h"
 
@@ -14,10 +15,11 @@ namespace qinfer {
 namespace kernels {
 namespace testing_support {
 
-using FullyConnectedFn = void (*)(const FullyConnectedParams&, int32_t, int32_t, int32_t,
-                                  const int8_t*, const int8_t*, const int32_t*, int8_t*);
-using ConvFn = void (*)(const ConvParams&, const Dims4&, const int8_t*, const Dims4&,
-                        const int8_t*, const int32_t*, const Dims4&, int8_t*);
+// The kernel under test, or a wrapper that re-lays the weights out first (packed kernels).
+using FullyConnectedFn = std::function<void(const FullyConnectedParams&, int32_t, int32_t, int32_t,
+                                            const int8_t*, const int8_t*, const int32_t*, int8_t*)>;
+using ConvFn = std::function<void(const ConvParams&, const Dims4&, const int8_t*, const Dims4&,
+                                  const int8_t*, const int32_t*, const Dims4&, int8_t*)>;
 
 void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn);

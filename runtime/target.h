@@ -1,0 +1,31 @@
+// Model targets (schema Target): their names, the checks on the packed data a target adds
+// to conv / fully connected ops, and whether this CPU and build can run a target.
+#ifndef QINFER_RUNTIME_TARGET_H_
+#define QINFER_RUNTIME_TARGET_H_
+
+#include <cstdint>
+
+#include "runtime/status.h"
+
+namespace qinfer {
+
+namespace schema {
+struct Model;
+}
+
+// "generic", "x86-avx512vnni" (the `qinfer convert --target` names); "unknown" otherwise.
+const char* TargetName(uint8_t target);
+
+// After VerifyOperator passed for every op: the target is known, packed fields appear only
+// in a non-generic model on CONV_2D / FULLY_CONNECTED, in pairs, with buffers of exactly
+// the layout's size, holding the op's weights in that layout and its folded bias.
+Status VerifyTargetData(const schema::Model* model, Error* error);
+
+// kTargetUnsupported unless the model's target can run here: generic always; an x86
+// target only on an x86 build whose active kernel path (cpuid, clamped by QINFER_ISA or
+// SetIsa) includes the target's instructions.
+Status CheckTargetRunnable(const schema::Model* model, Error* error);
+
+}  // namespace qinfer
+
+#endif  // QINFER_RUNTIME_TARGET_H_
