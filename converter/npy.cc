@@ -219,10 +219,12 @@ NpyArray ParseNpy(const uint8_t* bytes, size_t size, const std::string& what) {
     Fail(what, ": unsupported dtype '", descr,
          "' (supported: little-endian float32, uint8, int8, int32, int64)");
   const size_t elem = NpyTypeSize(a.type);
-  // Overflow-safe element count.
+  // Overflow-safe element count. Every prefix product must fit int64 (NpyArray::numel and
+  // callers multiply dims in int64), even when a later dim is 0 and the array is empty.
   uint64_t numel = 1;
   for (int64_t d : a.shape) {
-    if (d != 0 && numel > (std::numeric_limits<uint64_t>::max() / elem) / static_cast<uint64_t>(d))
+    const uint64_t limit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / elem;
+    if (d != 0 && numel > limit / static_cast<uint64_t>(d))
       Fail(what, ": shape ", ShapeString(a.shape), " is too large");
     numel *= static_cast<uint64_t>(d);
   }

@@ -113,6 +113,10 @@ TEST(Npy, ClearErrors) {
   EXPECT_NE(ErrorOf(MakeNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999,99999999999,), }", p8))
                 .find("too large"),
             std::string::npos);
+  // Empty (a dim is 0) but the dims before it overflow int64: 2^62 * 3.
+  EXPECT_NE(ErrorOf(MakeNpy("{'descr': '|u1', 'fortran_order': False, 'shape': (4611686018427387904,3,0,), }", ""))
+                .find("too large"),
+            std::string::npos);
   auto v9 = MakeNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", p8);
   v9[6] = 9;
   EXPECT_NE(ErrorOf(v9).find("version"), std::string::npos);
