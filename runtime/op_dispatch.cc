@@ -16,14 +16,14 @@ namespace qinfer {
 namespace {
 
 namespace ref = kernels::ref;
-// The optimized twins this target's feature macros allow (kernels/arm/dispatch.h), else ref.
-namespace fast = kernels::fast;
-// The multiply-accumulate kernels: chosen at run time from cpuid on x86, at compile time
-// from the target's feature macros on Arm.
+// The multiply-accumulate and add kernels: chosen at run time from cpuid on x86, at compile
+// time from the target's feature macros on Arm. Pooling has x86 twins only.
 #if defined(QINFER_HAVE_X86_KERNELS)
 namespace mac = kernels::x86;
+namespace pool = kernels::x86;
 #else
 namespace mac = kernels::fast;
+namespace pool = kernels::ref;
 #endif
 
 class OpTensors {
@@ -112,7 +112,7 @@ void RunAdd(const OpTensors& t, const schema::AddOptions* o) {
   p.act_min = o->act_min();
   p.act_max = o->act_max();
   p.subtract = o->subtract();
-  fast::Add(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), Dims4Of(t.out()), t.Out8());
+  mac::Add(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), Dims4Of(t.out()), t.Out8());
 }
 
 void RunMul(const OpTensors& t, const schema::MulOptions* o) {
@@ -138,9 +138,9 @@ void RunPool(const OpTensors& t, const schema::Pool2DOptions* o, bool max) {
   p.act_min = o->act_min();
   p.act_max = o->act_max();
   if (max) {
-    ref::MaxPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
+    pool::MaxPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
   } else {
-    ref::AvgPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
+    pool::AvgPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
   }
 }
 
