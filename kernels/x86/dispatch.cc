@@ -87,7 +87,9 @@ void Conv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
             const Dims4& output_dims, int8_t* output) {
   const int isa = Active();
   if (isa >= static_cast<int>(Isa::kAvx512Vnni) &&
-      vnni::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output)) {
+      (vnni::Conv2DSmallK(p, input_dims, input, weights_dims, weights, bias, output_dims,
+                          output) ||
+       vnni::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output))) {
     return;
   }
   if (isa >= static_cast<int>(Isa::kAvx2) &&

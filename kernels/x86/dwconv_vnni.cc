@@ -6,13 +6,10 @@
 // into the accumulator's start value, bias - zi * sum(w); taps in the padding read a buffer
 // filled with zi, which the fold cancels exactly, as the reference skips them. All int32 sums
 // wrap mod 2^32, so the result equals the reference's in-range int32 accumulator.
-// GCC 12 flags its own _mm512_undefined_epi32() (self-initialized) inside AVX-512 intrinsics.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-
-#include <immintrin.h>
-
 #include <cstdint>
+
+// First: it also silences GCC 12 about its own AVX-512 intrinsics (see there).
+#include "kernels/x86/requant_avx512.h"
 
 #include "kernels/x86/internal.h"
 
@@ -28,38 +25,8 @@ constexpr int32_t kMaxTaps = 64;    // kh * kw handled here (stack: 8 KB of weig
 struct Block {
   alignas(64) int16_t w[kMaxTaps][2][kLanes];  // tap weights, the other parity's lanes zero
   alignas(64) int32_t start[2][16];            // bias - zi * sum over taps of w
-  // Requantization: multiplier (and its copy shifted into the even lanes' place for the odd
-  // products), left shift, right shift with its remainder mask and half-mask.
-  alignas(64) int32_t mult[2][16], mult_hi[2][16], lsh[2][16], rsh[2][16], rmask[2][16],
-      rhalf[2][16];
-  bool any_lsh, any_sat;  // some left shift > 0; some multiplier INT32_MIN (may saturate)
+  RequantLanes rq[2];
 };
-
-inline __m512i Load(const int32_t* p) { return _mm512_load_si512(p); }
-
-// MultiplyByQuantizedMultiplier, + zero point, clamp, on 16 lanes: the arithmetic of
-// kernels/fixedpoint.h. SaturatingRoundingDoublingHighMul as (x * m + 2^30) >> 31 (equal to
-// gemmlowp's truncating division for both signs), then RoundingDivideByPOT (ties away from 0).
-inline __m512i Requant16(const Block& b, int par, __m512i x, __m512i lo, __m512i hi, __m512i zo) {
-  if (b.any_lsh) x = _mm512_sllv_epi32(x, Load(b.lsh[par]));
-  const __m512i mult = Load(b.mult[par]);
-  const __m512i nudge = _mm512_set1_epi64(1LL << 30);
-  const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, mult), nudge);
-  const __m512i po = _mm512_add_epi64(
-      _mm512_mul_epi32(_mm512_srli_epi64(x, 32), Load(b.mult_hi[par])), nudge);
-  __m512i r = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
-  if (b.any_sat) {
-    const __m512i imin = _mm512_set1_epi32(INT32_MIN);
-    const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, imin) & _mm512_cmpeq_epi32_mask(mult, imin);
-    r = _mm512_mask_mov_epi32(r, sat, _mm512_set1_epi32(INT32_MAX));
-  }
-  const __m512i rem = _mm512_and_si512(r, Load(b.rmask[par]));
-  const __m512i thr = _mm512_add_epi32(Load(b.rhalf[par]), _mm512_srli_epi32(r, 31));
-  __m512i q = _mm512_srav_epi32(r, Load(b.rsh[par]));
-  q = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, _mm512_set1_epi32(1));
-  q = _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
-  return _mm512_add_epi32(q, zo);
-}
 
 void FillBlock(const ConvParams& p, const int8_t* weights, const int32_t* bias, int32_t taps,
                int32_t C, int32_t c0, int32_t nb, Block* b) {
@@ -69,9 +36,9 @@ void FillBlock(const ConvParams& p, const int8_t* weights, const int32_t* bias, 
       b->w[t][0][j] = j % 2 == 0 ? v : 0;
       b->w[t][1][j] = j % 2 == 1 ? v : 0;
     }
-  b->any_lsh = b->any_sat = false;
+  b->rq[0] = RequantLanes();
+  b->rq[1] = RequantLanes();
   for (int32_t j = 0; j < kLanes; ++j) {
-    const int32_t par = j % 2, lane = j / 2;
     int32_t start = 0, mult = 0, shift = 0;
     if (j < nb) {
       uint32_t s = bias != nullptr ? static_cast<uint32_t>(bias[c0 + j]) : 0u;
@@ -82,22 +49,14 @@ void FillBlock(const ConvParams& p, const int8_t* weights, const int32_t* bias, 
       mult = p.requant.multiplier[r];
       shift = p.requant.shift[r];
     }
-    const int32_t right = shift > 0 ? 0 : -shift;
-    const uint32_t mask = (1u << right) - 1u;  // right <= 31
-    b->start[par][lane] = start;
-    b->mult[par][lane] = mult;
-    b->mult_hi[par][lane] = mult;  // read by vpmuldq from the odd lane's low half (see below)
-    b->lsh[par][lane] = shift > 0 ? shift : 0;
-    b->rsh[par][lane] = right;
-    b->rmask[par][lane] = static_cast<int32_t>(mask);
-    b->rhalf[par][lane] = static_cast<int32_t>(mask >> 1);
-    b->any_lsh = b->any_lsh || shift > 0;
-    b->any_sat = b->any_sat || mult == INT32_MIN;
+    b->start[j % 2][j / 2] = start;
+    b->rq[j % 2].Set(j / 2, mult, shift);
   }
-  // vpmuldq reads the low half of each 64-bit lane: move the odd lanes' multipliers there.
-  for (int par = 0; par < 2; ++par)
-    for (int32_t lane = 0; lane < 16; lane += 2) b->mult_hi[par][lane] = b->mult[par][lane + 1];
+  b->rq[0].Finish();
+  b->rq[1].Finish();
 }
+
+inline __m512i Load(const int32_t* p) { return _mm512_load_si512(p); }
 
 struct Consts {
   __m512i zo, lo, hi;
@@ -121,8 +80,8 @@ inline void Pixels(const Block& b, const Consts& k, int32_t taps, const int8_t* 
     }
   }
   for (int i = 0; i < P; ++i) {
-    const __m512i r0 = Requant16(b, 0, acc[i][0], k.lo, k.hi, k.zo);
-    const __m512i r1 = Requant16(b, 1, acc[i][1], k.lo, k.hi, k.zo);
+    const __m512i r0 = Requant16(b.rq[0], acc[i][0], k.lo, k.hi, k.zo);
+    const __m512i r1 = Requant16(b.rq[1], acc[i][1], k.lo, k.hi, k.zo);
     // Back to channel order: even and odd channels' bytes interleaved.
     const __m128i e = _mm512_cvtepi32_epi8(r0), d = _mm512_cvtepi32_epi8(r1);
     _mm256_mask_storeu_epi8(out[i], k.m, _mm256_set_m128i(_mm_unpackhi_epi8(e, d), _mm_unpacklo_epi8(e, d)));
@@ -140,8 +99,7 @@ bool DepthwiseConv2DDirect(const ConvParams& p, const Dims4& in, const int8_t* i
   const int32_t taps = wd.h * wd.w;
   if (taps <= 0 || taps > kMaxTaps) return false;
   if (p.input_zero_point < -128 || p.input_zero_point > 127) return false;
-  for (int32_t i = 0; i < p.requant.count; ++i)
-    if (p.requant.shift[i] < -31 || p.requant.shift[i] > 31) return false;
+  if (!RequantShiftsOk(p.requant)) return false;
   const int32_t C = out.c;
   alignas(64) int8_t zbuf[kLanes];
   for (int32_t j = 0; j < kLanes; ++j) zbuf[j] = static_cast<int8_t>(p.input_zero_point);

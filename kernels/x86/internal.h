@@ -39,8 +39,12 @@ bool AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
                const Dims4& output_dims, int8_t* output);
 }  // namespace avx2
 
-// Depthwise conv with vpdpwssd (dwconv_vnni.cc); the dispatcher tries it before RunDepthwise.
+// Depthwise conv with vpdpwssd (dwconv_vnni.cc) and convs whose receptive field fits 64
+// bytes (conv_smallk_vnni.cc); the dispatcher tries them before the general VNNI kernels.
 namespace vnni {
+bool Conv2DSmallK(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+                  const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+                  const Dims4& output_dims, int8_t* output);
 bool DepthwiseConv2DDirect(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
                            const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
                            const Dims4& output_dims, int8_t* output);
