@@ -62,6 +62,7 @@ void TimeChecked(benchmark::State& state, Isa isa, size_t out_bytes,
   reference(want.data());
   run(out.data());
   if (std::memcmp(out.data(), want.data(), out_bytes) != 0) {
+    x86::SetIsa(x86::DetectedIsa());
     state.SkipWithError("output differs from ref");
     return;
   }
@@ -70,6 +71,7 @@ void TimeChecked(benchmark::State& state, Isa isa, size_t out_bytes,
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
+  x86::SetIsa(x86::DetectedIsa());
   SetOps(state, ops);
 }
 

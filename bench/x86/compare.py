@@ -7,8 +7,8 @@ Usage: x86_bench --benchmark_format=json [--benchmark_repetitions=3
 
 Uses the median aggregate when repetitions were run, else the single run. Benchmarks are
 named <op>/<impl>/<shape>; "xnnpack" is the best of XNNPACK's variants (qs8, qc8) for that
-shape. --all adds qinfer's lower paths (qinfer_avx2, qinfer_sse41, ref) as columns. Models
-without a GOPS counter show their latency in microseconds.
+shape. --all adds qinfer's lower paths (qinfer_avx2, qinfer_sse41, ref) as columns. Model
+rows show the CPU time of one inference in microseconds.
 """
 import json
 import sys
@@ -69,7 +69,7 @@ def main(argv):
             v = value(c)
             if v is None:
                 line += f"{'-':>13}"
-            elif v[0] is None:
+            elif v[0] is None or op == "model":
                 line += f"{v[1]:>11.0f}us"
             else:
                 line += f"{v[0]:>13.1f}"
