@@ -1,41 +1,29 @@
-// kernels/x86 against the reference kernels on the issue-7 shapes, side by side in one run.
-// Names: <op>/<impl>/<shape>, impl in {ref, avx2, avx512vnni} (paths the CPU lacks are not
-// registered); "GOPS" counts 2 ops per multiply-accumulate. GEMM M x K x N runs as fully
-// connected with batches = M, in = K, out = N. Every path's output is checked against ref
-// once before timing (a mismatch aborts the benchmark with an error).
+// qinfer's x86 kernels and the peers (bench/x86/peer_*.cc, when CMake found them) on the
+// same shapes and inputs, one thread, in one process; bench/x86/compare.py prints the table.
+// Names: <op>/<impl>/<shape> (bench/x86/common.h). qinfer impls: "qinfer" (the path cpuid
+// picks), "qinfer_<isa>" for each lower path the CPU supports, and "ref" (portable
+// reference). GEMM M x K x N runs as fully connected with batches = M, in = K, out = N. Every
+// qinfer path's output is checked against ref once before timing (a mismatch is an error).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "bench/x86/common.h"
 #include "kernels/reference.h"
 #include "kernels/x86/dispatch.h"
 
-// kernels/x86 is built on x86 hosts only (cmake/x86.cmake).
-#if defined(__x86_64__) || defined(__i386__)
-
 namespace qinfer {
-namespace kernels {
+namespace bench {
 namespace {
 
-using x86::Isa;
-
-std::vector<int8_t> Data(int64_t count, uint32_t seed) {
-  std::vector<int8_t> v(static_cast<size_t>(count));
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& e : v) {
-    x = x * 1664525u + 1013904223u;
-    e = static_cast<int8_t>(x >> 24);
-  }
-  return v;
-}
-
-void SetOps(benchmark::State& state, int64_t macs) {
-  state.counters["GOPS"] = benchmark::Counter(static_cast<double>(2 * macs) * 1e-9,
-                                              benchmark::Counter::kIsIterationInvariantRate);
-}
+using kernels::Dims4;
+using kernels::x86::Isa;
+namespace ref = kernels::ref;
+namespace x86 = kernels::x86;
 
 struct Requants {
   std::vector<int32_t> multiplier, shift;
@@ -45,120 +33,153 @@ struct Requants {
       shift.push_back(-9);
     }
   }
-  Requant view() const {
-    return Requant{multiplier.data(), shift.data(), static_cast<int32_t>(multiplier.size())};
+  kernels::Requant view() const {
+    return kernels::Requant{multiplier.data(), shift.data(), static_cast<int32_t>(multiplier.size())};
   }
 };
 
-std::vector<Isa> Impls() {
-  std::vector<Isa> v = {Isa::kRef};
-  if (x86::DetectedIsa() >= Isa::kAvx2) v.push_back(Isa::kAvx2);
-  if (x86::DetectedIsa() >= Isa::kAvx512Vnni) v.push_back(Isa::kAvx512Vnni);
+struct Impl {
+  std::string name;
+  Isa isa;
+};
+
+std::vector<Impl> Impls() {
+  const Isa best = x86::DetectedIsa();
+  std::vector<Impl> v = {{"qinfer", best}};
+  for (Isa isa : {Isa::kAvx2, Isa::kSse41}) {
+    if (isa < best) v.push_back({std::string("qinfer_") + x86::IsaName(isa), isa});
+  }
+  v.push_back({"ref", Isa::kRef});
   return v;
 }
 
-void RegisterGemm(int32_t m, int32_t k, int32_t n) {
-  const std::string shape = std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n);
-  for (Isa isa : Impls()) {
-    const std::string name = "gemm/" + std::string(x86::IsaName(isa)) + "/" + shape;
-    benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
-      const auto x = Data(int64_t{m} * k, 1), w = Data(int64_t{k} * n, 2);
-      const std::vector<int32_t> bias(static_cast<size_t>(n), 1000);
-      const Requants rq(n);
-      FullyConnectedParams p{-3, 0, 5, -128, 127, rq.view()};
-      std::vector<int8_t> out(static_cast<size_t>(m) * n), want(out.size());
-      x86::SetIsa(isa);
-      ref::FullyConnected(p, m, k, n, x.data(), w.data(), bias.data(), want.data());
-      x86::FullyConnected(p, m, k, n, x.data(), w.data(), bias.data(), out.data());
-      if (std::memcmp(out.data(), want.data(), out.size()) != 0) {
-        state.SkipWithError("output differs from ref");
-        return;
-      }
-      for (auto _ : state) {
-        x86::FullyConnected(p, m, k, n, x.data(), w.data(), bias.data(), out.data());
-        benchmark::DoNotOptimize(out.data());
-        benchmark::ClobberMemory();
-      }
-      SetOps(state, int64_t{m} * k * n);
+// Times run(out) under impl's ISA after checking its output against reference(want).
+void TimeChecked(benchmark::State& state, Isa isa, size_t out_bytes,
+                 const std::function<void(int8_t*)>& reference,
+                 const std::function<void(int8_t*)>& run, int64_t ops) {
+  std::vector<int8_t> out(out_bytes), want(out_bytes);
+  x86::SetIsa(isa);
+  reference(want.data());
+  run(out.data());
+  if (std::memcmp(out.data(), want.data(), out_bytes) != 0) {
+    x86::SetIsa(x86::DetectedIsa());
+    state.SkipWithError("output differs from ref");
+    return;
+  }
+  for (auto _ : state) {
+    run(out.data());
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  x86::SetIsa(x86::DetectedIsa());
+  SetOps(state, ops);
+}
+
+void RegisterGemm(const GemmShape& s) {
+  for (const Impl& impl : Impls()) {
+    Register("gemm/" + impl.name + "/" + Name(s), [s, impl](benchmark::State& state) {
+      const auto x = Data(int64_t{s.m} * s.k, kInputSeed), w = Data(int64_t{s.k} * s.n, kWeightSeed);
+      const std::vector<int32_t> bias(static_cast<size_t>(s.n), kBias);
+      const Requants rq(s.n);
+      const kernels::FullyConnectedParams p{-3, 0, 5, -128, 127, rq.view()};
+      TimeChecked(
+          state, impl.isa, static_cast<size_t>(s.m) * s.n,
+          [&](int8_t* o) { ref::FullyConnected(p, s.m, s.k, s.n, x.data(), w.data(), bias.data(), o); },
+          [&](int8_t* o) { x86::FullyConnected(p, s.m, s.k, s.n, x.data(), w.data(), bias.data(), o); },
+          2 * int64_t{s.m} * s.k * s.n);
     });
   }
 }
 
-void RegisterConv(const char* op, int32_t h, int32_t w, int32_t ic, int32_t k, int32_t oc,
-                  int32_t stride, bool depthwise) {
-  const int32_t pad = (k - 1) / 2;
-  const int32_t oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
-  const std::string shape = std::to_string(h) + "x" + std::to_string(w) + "x" +
-                            std::to_string(ic) + "_" + std::to_string(k) + "x" +
-                            std::to_string(k) + (stride > 1 ? "s" + std::to_string(stride) : "") +
-                            "_" + std::to_string(oc);
-  for (Isa isa : Impls()) {
-    const std::string name = std::string(op) + "/" + x86::IsaName(isa) + "/" + shape;
-    benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
-      const Dims4 in_d{1, h, w, ic}, out_d{1, oh, ow, oc};
-      const Dims4 w_d = depthwise ? Dims4{1, k, k, oc} : Dims4{oc, k, k, ic};
-      const auto in = Data(FlatSize(in_d), 1);
-      const auto wt = Data(FlatSize(w_d), 2);
-      const std::vector<int32_t> bias(static_cast<size_t>(oc), 1000);
-      const Requants rq(oc);
-      ConvParams p;
-      p.stride_h = p.stride_w = stride;
+void RegisterConv(const ConvShape& s) {
+  for (const Impl& impl : Impls()) {
+    Register(std::string(s.op) + "/" + impl.name + "/" + Name(s), [s, impl](benchmark::State& state) {
+      const bool dw = s.depthwise();
+      const Dims4 in_d{1, s.h, s.w, s.ic}, out_d{1, s.out_h(), s.out_w(), s.oc};
+      const Dims4 w_d = dw ? Dims4{1, s.k, s.k, s.oc} : Dims4{s.oc, s.k, s.k, s.ic};
+      const auto in = Data(kernels::FlatSize(in_d), kInputSeed);
+      const auto wt = Data(kernels::FlatSize(w_d), kWeightSeed);
+      const std::vector<int32_t> bias(static_cast<size_t>(s.oc), kBias);
+      const Requants rq(s.oc);
+      kernels::ConvParams p;
+      p.stride_h = p.stride_w = s.stride;
       p.dilation_h = p.dilation_w = 1;
-      p.pad_top = p.pad_left = pad;
+      p.pad_top = p.pad_left = s.pad();
       p.groups = 1;
-      p.depth_multiplier = depthwise ? oc / ic : 1;
+      p.depth_multiplier = dw ? s.oc / s.ic : 1;
       p.input_zero_point = -3;
       p.output_zero_point = 5;
       p.act_min = -128;
       p.act_max = 127;
       p.requant = rq.view();
-      std::vector<int8_t> out(static_cast<size_t>(FlatSize(out_d))), want(out.size());
-      x86::SetIsa(isa);
       auto run = [&](int8_t* o, bool reference) {
-        if (depthwise) {
-          (reference ? ref::DepthwiseConv2D : x86::DepthwiseConv2D)(
-              p, in_d, in.data(), w_d, wt.data(), bias.data(), out_d, o);
+        if (dw) {
+          (reference ? ref::DepthwiseConv2D : x86::DepthwiseConv2D)(p, in_d, in.data(), w_d, wt.data(),
+                                                                    bias.data(), out_d, o);
         } else {
-          (reference ? ref::Conv2D : x86::Conv2D)(p, in_d, in.data(), w_d, wt.data(),
-                                                  bias.data(), out_d, o);
+          (reference ? ref::Conv2D : x86::Conv2D)(p, in_d, in.data(), w_d, wt.data(), bias.data(),
+                                                  out_d, o);
         }
       };
-      run(want.data(), true);
-      run(out.data(), false);
-      if (std::memcmp(out.data(), want.data(), out.size()) != 0) {
-        state.SkipWithError("output differs from ref");
-        return;
-      }
-      for (auto _ : state) {
-        run(out.data(), false);
-        benchmark::DoNotOptimize(out.data());
-        benchmark::ClobberMemory();
-      }
-      const int64_t macs =
-          FlatSize(out_d) * k * k * (depthwise ? 1 : ic);
-      SetOps(state, macs);
+      TimeChecked(
+          state, impl.isa, static_cast<size_t>(kernels::FlatSize(out_d)),
+          [&](int8_t* o) { run(o, true); }, [&](int8_t* o) { run(o, false); }, 2 * s.macs());
+    });
+  }
+}
+
+void RegisterAdd(const EltShape& s) {
+  for (const Impl& impl : Impls()) {
+    Register("add/" + impl.name + "/" + Name(s), [s, impl](benchmark::State& state) {
+      const Dims4 d{1, s.h, s.w, s.c};
+      const int64_t n = kernels::FlatSize(d);
+      const auto a = Data(n, kInputSeed), b = Data(n, kInput2Seed);
+      // Scales 0.05 and 0.07 into 0.1 (TFLite's add parameters: left shift 20).
+      const kernels::AddParams p{-3, 4, 1, 20, 1073741824, -1, 1503238554, -1, 1073741824, -19,
+                                 -128, 127, false};
+      TimeChecked(
+          state, impl.isa, static_cast<size_t>(n),
+          [&](int8_t* o) { ref::Add(p, d, a.data(), d, b.data(), d, o); },
+          [&](int8_t* o) { x86::Add(p, d, a.data(), d, b.data(), d, o); }, n);
+    });
+  }
+}
+
+void RegisterPool(const EltShape& s, bool max) {
+  for (const Impl& impl : Impls()) {
+    const std::string op = max ? "maxpool/" : "avgpool/";
+    Register(op + impl.name + "/" + Name(s), [s, impl, max](benchmark::State& state) {
+      const Dims4 in_d{1, s.h, s.w, s.c}, out_d{1, PoolOut(s.h), PoolOut(s.w), s.c};
+      const auto x = Data(kernels::FlatSize(in_d), kInputSeed);
+      const kernels::PoolParams p{kPoolK, kPoolK, kPoolStride, kPoolStride, kPoolPad, kPoolPad, -128, 127};
+      TimeChecked(
+          state, impl.isa, static_cast<size_t>(kernels::FlatSize(out_d)),
+          [&](int8_t* o) {
+            (max ? ref::MaxPool2D : ref::AvgPool2D)(p, in_d, x.data(), out_d, o);
+          },
+          [&](int8_t* o) {
+            (max ? x86::MaxPool2D : x86::AvgPool2D)(p, in_d, x.data(), out_d, o);
+          },
+          kernels::FlatSize(out_d) * kPoolK * kPoolK);
     });
   }
 }
 
 int RegisterAll() {
-  const int32_t gemms[][3] = {{256, 256, 256},  {512, 512, 512},   {1024, 1024, 1024},
-                              {3136, 24, 144},  {784, 32, 192},    {49, 960, 160},
-                              {1, 1280, 1000},  {1, 250, 144},     {49, 640, 64},
-                              {25, 64, 10}};
-  for (const auto& g : gemms) RegisterGemm(g[0], g[1], g[2]);
-  RegisterConv("conv", 56, 56, 64, 3, 64, 1, false);
-  RegisterConv("conv", 224, 224, 3, 3, 32, 2, false);
-  RegisterConv("dwconv", 112, 112, 32, 3, 32, 1, true);
-  return 0;
+  for (const auto& s : kGemmShapes) RegisterGemm(s);
+  for (const auto& s : kConvShapes) RegisterConv(s);
+  for (const auto& s : kAddShapes) RegisterAdd(s);
+  for (const auto& s : kPoolShapes) {
+    RegisterPool(s, true);
+    RegisterPool(s, false);
+  }
+  return 1;
 }
 
 const int kRegistered = RegisterAll();
 
 }  // namespace
-}  // namespace kernels
+}  // namespace bench
 }  // namespace qinfer
-
-#endif  // x86
 
 BENCHMARK_MAIN();

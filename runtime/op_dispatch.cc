@@ -20,14 +20,21 @@ namespace {
 namespace ref = kernels::ref;
 // The optimized twins this target's feature macros allow (kernels/arm/dispatch.h), else ref.
 namespace fast = kernels::fast;
-// The multiply-accumulate kernels: chosen at run time from cpuid on x86 and from HWCAP on
-// AArch64, at compile time from the target's feature macros on Cortex-M.
+// Multiply-accumulate kernels (conv, depthwise, fully connected), add and pooling: chosen at
+// run time from cpuid on x86 and from HWCAP on AArch64 (multiply-accumulate only), at compile
+// time from the target's feature macros on Cortex-M.
 #if defined(QINFER_HAVE_X86_KERNELS)
 namespace mac = kernels::x86;
+namespace eltwise = kernels::x86;
+namespace pool = kernels::x86;
 #elif defined(QINFER_HAVE_AARCH64_KERNELS)
 namespace mac = kernels::aarch64;
+namespace eltwise = kernels::fast;
+namespace pool = kernels::ref;
 #else
 namespace mac = kernels::fast;
+namespace eltwise = kernels::fast;
+namespace pool = kernels::ref;
 #endif
 
 class OpTensors {
@@ -136,7 +143,7 @@ void RunAdd(const OpTensors& t, const schema::AddOptions* o) {
   p.act_min = o->act_min();
   p.act_max = o->act_max();
   p.subtract = o->subtract();
-  fast::Add(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), Dims4Of(t.out()), t.Out8());
+  eltwise::Add(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), Dims4Of(t.out()), t.Out8());
 }
 
 void RunMul(const OpTensors& t, const schema::MulOptions* o) {
@@ -162,9 +169,9 @@ void RunPool(const OpTensors& t, const schema::Pool2DOptions* o, bool max) {
   p.act_min = o->act_min();
   p.act_max = o->act_max();
   if (max) {
-    ref::MaxPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
+    pool::MaxPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
   } else {
-    ref::AvgPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
+    pool::AvgPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
   }
 }
 

@@ -6,6 +6,7 @@ set -euo pipefail
 
 pkgs=(cmake g++ make pkg-config
       libflatbuffers-dev flatbuffers-compiler libgemmlowp-dev
+      libxnnpack-dev libpthreadpool-dev
       libgtest-dev libgmock-dev libbenchmark-dev
       libprotobuf-dev protobuf-compiler libonnx-dev nlohmann-json3-dev
       dataset-fashion-mnist

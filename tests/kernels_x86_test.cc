@@ -1,15 +1,18 @@
 // The x86 kernels (kernels/x86) against the reference kernels, byte for byte, on every path
-// this CPU supports: >= 1000 random shapes/params per op per path, plus requantization edge
-// cases (INT32_MIN * INT32_MIN saturation, rounding ties, every shift in [-31, 31]).
+// this CPU supports: >= 1000 random shapes/params per op per path (conv, depthwise, fully
+// connected, add, max and average pooling), plus requantization edge cases (INT32_MIN *
+// INT32_MIN saturation, rounding ties, every shift in [-31, 31]).
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "kernels/x86/dispatch.h"
 #include <random>
 #include <vector>
 
+#include "kernels/reference.h"
 #include "kernels/x86/packed_layout.h"
 #include "tests/support/kernel_cases.h"
 
@@ -20,6 +23,8 @@ namespace qinfer {
 namespace kernels {
 namespace {
 
+using testing_support::Activation;
+using testing_support::Rng;
 using x86::Isa;
 
 constexpr int kCases = 1100;
@@ -133,6 +138,111 @@ TEST(X86PackedLayout, SizesAndOffsetsByHand) {
 
 TEST_P(X86Kernels, RequantizationEdges) {
   testing_support::CheckRequantizationEdges(x86::FullyConnected);
+}
+
+// Broadcast dims of an add operand: each of N, H, W is sometimes 1; C sometimes 1 too (a path
+// the x86 kernel hands to the reference).
+Dims4 BroadcastOf(Rng& rng, const Dims4& out) {
+  Dims4 d = out;
+  if (rng.Chance(30)) {
+    if (rng.Chance(50)) d.n = 1;
+    if (rng.Chance(50)) d.h = 1;
+    if (rng.Chance(50)) d.w = 1;
+    if (rng.Chance(10)) d.c = 1;
+  }
+  return d;
+}
+
+TEST_P(X86Kernels, AddRandom) {
+  Rng rng(4000 + static_cast<uint32_t>(GetParam()));
+  for (int c = 0; c < kCases; ++c) {
+    const Dims4 out_d{rng.Uniform(1, 2), rng.Uniform(1, 9), rng.Uniform(1, 9),
+                      rng.Chance(30) ? rng.Uniform(1, 8) : rng.Uniform(1, 70)};
+    const Dims4 d1 = BroadcastOf(rng, out_d), d2 = BroadcastOf(rng, out_d);
+    AddParams p;
+    p.input1_zero_point = rng.ZeroPoint();
+    p.input2_zero_point = rng.ZeroPoint();
+    p.output_zero_point = rng.ZeroPoint();
+    // Input scales below the output scale's double, as a converter produces them: sums of
+    // two scaled inputs stay inside int32.
+    p.left_shift = rng.Chance(70) ? 20 : rng.Uniform(0, 22);
+    p.input1_multiplier = rng.Uniform(1 << 30, INT32_MAX);
+    p.input1_shift = rng.Uniform(-31, 0);
+    p.input2_multiplier = rng.Uniform(1 << 30, INT32_MAX);
+    p.input2_shift = rng.Uniform(-31, 0);
+    p.output_multiplier = rng.Multiplier();
+    p.output_shift = rng.Shift();
+    Activation(rng, &p.act_min, &p.act_max);
+    p.subtract = rng.Chance(30);
+    const auto a = rng.Bytes(FlatSize(d1));
+    const auto b = rng.Bytes(FlatSize(d2));
+    std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
+    ref::Add(p, d1, a.data(), d2, b.data(), out_d, want.data());
+    // In place (the planner may reuse an input's buffer) when shapes allow.
+    const bool in_place = FlatSize(d1) == FlatSize(out_d) && rng.Chance(20);
+    if (in_place) {
+      std::memcpy(got.data(), a.data(), got.size());
+      x86::Add(p, d1, got.data(), d2, b.data(), out_d, got.data());
+    } else {
+      x86::Add(p, d1, a.data(), d2, b.data(), out_d, got.data());
+    }
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+        << "case " << c << " out " << out_d.n << "x" << out_d.h << "x" << out_d.w << "x"
+        << out_d.c << " ls " << p.left_shift << " sub " << p.subtract << " in place " << in_place;
+  }
+}
+
+void PoolRandom(Isa isa, bool max) {
+  Rng rng((max ? 5000 : 6000) + static_cast<uint32_t>(isa));
+  for (int c = 0; c < kCases; ++c) {
+    PoolParams p;
+    p.filter_h = rng.Chance(5) ? rng.Uniform(12, 17) : rng.Uniform(1, 5);
+    p.filter_w = rng.Chance(5) ? rng.Uniform(12, 17) : rng.Uniform(1, 5);
+    p.stride_h = rng.Uniform(1, 3), p.stride_w = rng.Uniform(1, 3);
+    p.pad_top = rng.Uniform(0, p.filter_h - 1), p.pad_left = rng.Uniform(0, p.filter_w - 1);
+    const int32_t pad_bottom = rng.Uniform(0, p.filter_h - 1);
+    const int32_t pad_right = rng.Uniform(0, p.filter_w - 1);
+    const int32_t ch = rng.Chance(40) ? rng.Uniform(1, 20) : rng.Uniform(1, 100);
+    const Dims4 in_d{rng.Uniform(1, 2), rng.Uniform(1, 20), rng.Uniform(1, 20), ch};
+    if (in_d.h + p.pad_top + pad_bottom < p.filter_h ||
+        in_d.w + p.pad_left + pad_right < p.filter_w) {
+      --c;
+      continue;
+    }
+    const Dims4 out_d{in_d.n, (in_d.h + p.pad_top + pad_bottom - p.filter_h) / p.stride_h + 1,
+                      (in_d.w + p.pad_left + pad_right - p.filter_w) / p.stride_w + 1, ch};
+    Activation(rng, &p.act_min, &p.act_max);
+    const auto x = rng.Bytes(FlatSize(in_d));
+    std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
+    (max ? ref::MaxPool2D : ref::AvgPool2D)(p, in_d, x.data(), out_d, want.data());
+    (max ? x86::MaxPool2D : x86::AvgPool2D)(p, in_d, x.data(), out_d, got.data());
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+        << "case " << c << " in " << in_d.h << "x" << in_d.w << "x" << in_d.c << " f "
+        << p.filter_h << "x" << p.filter_w << " s " << p.stride_h << "," << p.stride_w
+        << " pad " << p.pad_top << "," << p.pad_left;
+  }
+}
+
+TEST_P(X86Kernels, MaxPoolRandom) { PoolRandom(GetParam(), true); }
+TEST_P(X86Kernels, AvgPoolRandom) { PoolRandom(GetParam(), false); }
+
+// Average pooling's division by a reciprocal at its limits: 16x16 windows (256 elements) of
+// all -128 or all 127, every clipped window count, and sums at every rounding tie.
+TEST_P(X86Kernels, AvgPoolDivisionEdges) {
+  for (int32_t fill : {-128, 127, -1, 1, 0}) {
+    for (int32_t f = 1; f <= 16; ++f) {
+      const PoolParams p{f, f, 1, 1, f - 1, f - 1, -128, 127};
+      const Dims4 in_d{1, f, f, 40};
+      std::vector<int8_t> x(static_cast<size_t>(FlatSize(in_d)), static_cast<int8_t>(fill));
+      // Alternate one element per window row to create every tie position.
+      for (size_t i = 0; i < x.size(); i += 7) x[i] = static_cast<int8_t>(fill == 0 ? 1 : -fill / 2);
+      const Dims4 out_d{1, 2 * f - 1, 2 * f - 1, 40};
+      std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
+      ref::AvgPool2D(p, in_d, x.data(), out_d, want.data());
+      x86::AvgPool2D(p, in_d, x.data(), out_d, got.data());
+      ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size())) << "fill " << fill << " f " << f;
+    }
+  }
 }
 
 TEST(X86Dispatch, SetIsaClampsAndNames) {

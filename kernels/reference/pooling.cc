@@ -2,30 +2,11 @@
 // and output share a zero point, which therefore cannot change the result.
 #include "kernels/fixedpoint.h"
 #include "kernels/reference.h"
+#include "kernels/reference/pool_window.h"
 
 namespace qinfer {
 namespace kernels {
 namespace ref {
-namespace {
-
-// The part of a filter window that lies inside the input: padded positions are excluded.
-struct Window {
-  int32_t y0, y1, x0, x1;  // half-open input ranges
-};
-
-Window WindowAt(const PoolParams& p, const Dims4& in, int32_t oy, int32_t ox) {
-  const int32_t y = oy * p.stride_h - p.pad_top;
-  const int32_t x = ox * p.stride_w - p.pad_left;
-  Window win;
-  win.y0 = y > 0 ? y : 0;
-  win.y1 = y + p.filter_h < in.h ? y + p.filter_h : in.h;
-  win.x0 = x > 0 ? x : 0;
-  win.x1 = x + p.filter_w < in.w ? x + p.filter_w : in.w;
-  return win;
-}
-
-}  // namespace
-
 void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
   const int32_t in_h = input_dims.h, in_w = input_dims.w, c_count = input_dims.c;
@@ -34,7 +15,7 @@ void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
     const int8_t* in_n = input + static_cast<int64_t>(n) * in_h * in_w * c_count;
     for (int32_t oy = 0; oy < output_dims.h; ++oy) {
       for (int32_t ox = 0; ox < output_dims.w; ++ox) {
-        const Window win = WindowAt(p, input_dims, oy, ox);
+        const PoolWindow win = PoolWindowAt(p, input_dims, oy, ox);
         for (int32_t c = 0; c < c_count; ++c) {
           int32_t mx = -128;
           for (int32_t iy = win.y0; iy < win.y1; ++iy) {
@@ -58,7 +39,7 @@ void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
     const int8_t* in_n = input + static_cast<int64_t>(n) * in_h * in_w * c_count;
     for (int32_t oy = 0; oy < output_dims.h; ++oy) {
       for (int32_t ox = 0; ox < output_dims.w; ++ox) {
-        const Window win = WindowAt(p, input_dims, oy, ox);
+        const PoolWindow win = PoolWindowAt(p, input_dims, oy, ox);
         const int32_t count = (win.y1 - win.y0) * (win.x1 - win.x0);
         for (int32_t c = 0; c < c_count; ++c) {
           int32_t sum = 0;

@@ -82,17 +82,22 @@ bool ParseIsa(const char* name, Isa* isa) {
   return false;
 }
 
-// SSE4.1 has no optimized kernels yet: it runs the reference path.
 void Conv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
             const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
             const Dims4& output_dims, int8_t* output) {
   const int isa = Active();
   if (isa >= static_cast<int>(Isa::kAvx512Vnni) &&
-      vnni::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output)) {
+      (vnni::Conv2DSmallK(p, input_dims, input, weights_dims, weights, bias, output_dims,
+                          output) ||
+       vnni::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output))) {
     return;
   }
   if (isa >= static_cast<int>(Isa::kAvx2) &&
       avx2::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output)) {
+    return;
+  }
+  if (isa >= static_cast<int>(Isa::kSse41) &&
+      sse41::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output)) {
     return;
   }
   ref::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
@@ -103,13 +108,20 @@ void DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t*
                      const Dims4& output_dims, int8_t* output) {
   const int isa = Active();
   if (isa >= static_cast<int>(Isa::kAvx512Vnni) &&
-      vnni::DepthwiseConv2D(p, input_dims, input, weights_dims, weights, bias, output_dims,
-                            output)) {
+      (vnni::DepthwiseConv2DDirect(p, input_dims, input, weights_dims, weights, bias,
+                                   output_dims, output) ||
+       vnni::DepthwiseConv2D(p, input_dims, input, weights_dims, weights, bias, output_dims,
+                             output))) {
     return;
   }
   if (isa >= static_cast<int>(Isa::kAvx2) &&
       avx2::DepthwiseConv2D(p, input_dims, input, weights_dims, weights, bias, output_dims,
                             output)) {
+    return;
+  }
+  if (isa >= static_cast<int>(Isa::kSse41) &&
+      sse41::DepthwiseConv2D(p, input_dims, input, weights_dims, weights, bias, output_dims,
+                             output)) {
     return;
   }
   ref::DepthwiseConv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
@@ -127,6 +139,11 @@ void FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_f
   if (isa >= static_cast<int>(Isa::kAvx2) &&
       avx2::FullyConnected(p, batches, in_features, out_features, input, weights, bias,
                            output)) {
+    return;
+  }
+  if (isa >= static_cast<int>(Isa::kSse41) &&
+      sse41::FullyConnected(p, batches, in_features, out_features, input, weights, bias,
+                            output)) {
     return;
   }
   ref::FullyConnected(p, batches, in_features, out_features, input, weights, bias, output);
@@ -154,6 +171,33 @@ void FullyConnectedPacked(const FullyConnectedParams& p, int32_t batches, int32_
     return;
   }
   FullyConnected(p, batches, in_features, out_features, input, weights, bias, output);
+}
+
+void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx2) &&
+      avx2::Add(p, input1_dims, input1, input2_dims, input2, output_dims, output)) {
+    return;
+  }
+  ref::Add(p, input1_dims, input1, input2_dims, input2, output_dims, output);
+}
+
+void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+               const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx2) &&
+      avx2::MaxPool2D(p, input_dims, input, output_dims, output)) {
+    return;
+  }
+  ref::MaxPool2D(p, input_dims, input, output_dims, output);
+}
+
+void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+               const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx2) &&
+      avx2::AvgPool2D(p, input_dims, input, output_dims, output)) {
+    return;
+  }
+  ref::AvgPool2D(p, input_dims, input, output_dims, output);
 }
 
 }  // namespace x86

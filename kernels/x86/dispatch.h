@@ -1,10 +1,12 @@
-// x86 optimized twins of the reference conv2d, depthwise conv2d and fully connected kernels.
-// Same signatures and byte-for-byte results as kernels::ref::*. The path is chosen once from
+// x86 optimized twins of the reference conv2d, depthwise conv2d, fully connected, add and
+// pooling kernels. Same signatures and byte-for-byte results as kernels::ref::*. The path is chosen once from
 // cpuid (AVX-512 VNNI > AVX2 > SSE4.1 > reference), can be forced with the environment
 // variable QINFER_ISA=ref|sse41|avx2|avx512vnni (read on first use) or SetIsa(), and is always
 // clamped to what the CPU supports. Unsupported parameter combinations fall back to ref:
 // depthwise with depth_multiplier != 1, zero points outside int8, more than 128 taps, or a
-// padded conv with more than 4096 channels per group. SSE4.1 has no kernels yet (runs ref).
+// padded conv with more than 4096 channels per group; add with a broadcast channel dim;
+// average pooling windows of more than 65535 elements. Add and pooling have AVX2 kernels
+// (the AVX-512 path uses them too); SSE4.1 runs them on ref.
 // No heap, no exceptions, no static constructors; scratch lives on the stack (< 60 KB per
 // call, see driver.h), so *ScratchSize() stays 0 and the arena is unchanged.
 #ifndef QINFER_KERNELS_X86_DISPATCH_H_
@@ -56,6 +58,15 @@ void FullyConnectedPacked(const FullyConnectedParams& p, int32_t batches, int32_
                           int32_t out_features, const int8_t* input, const int8_t* weights,
                           const int32_t* bias, const int8_t* packed,
                           const int32_t* folded_bias, int8_t* output);
+
+void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output);
+
+void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+               const Dims4& output_dims, int8_t* output);
+
+void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+               const Dims4& output_dims, int8_t* output);
 
 }  // namespace x86
 }  // namespace kernels

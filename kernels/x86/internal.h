@@ -24,11 +24,24 @@ namespace x86 {
                       const int32_t* bias, int8_t* output);                                  \
   }
 
+QINFER_X86_DECLARE(sse41)
 QINFER_X86_DECLARE(avx2)
 QINFER_X86_DECLARE(vnni)
 #undef QINFER_X86_DECLARE
 
+// Add and pooling (eltwise_avx2.cc, pool_avx2.cc).
+namespace avx2 {
+bool Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output);
+bool MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+               const Dims4& output_dims, int8_t* output);
+bool AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+               const Dims4& output_dims, int8_t* output);
+}  // namespace avx2
+
 // gemm_packed_vnni.cc: weights pre-packed (packed_layout.h), bias folded by the converter.
+// Depthwise conv with vpdpwssd (dwconv_vnni.cc) and convs whose receptive field fits 64
+// bytes (conv_smallk_vnni.cc); the dispatcher tries them before the general VNNI kernels.
 namespace vnni {
 bool Conv2DPacked(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
                   const Dims4& weights_dims, const int8_t* packed, const int32_t* folded_bias,
@@ -36,6 +49,12 @@ bool Conv2DPacked(const ConvParams& p, const Dims4& input_dims, const int8_t* in
 bool FullyConnectedPacked(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
                           int32_t out_features, const int8_t* input, const int8_t* packed,
                           const int32_t* folded_bias, int8_t* output);
+bool Conv2DSmallK(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+                  const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+                  const Dims4& output_dims, int8_t* output);
+bool DepthwiseConv2DDirect(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+                           const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+                           const Dims4& output_dims, int8_t* output);
 }  // namespace vnni
 
 }  // namespace x86

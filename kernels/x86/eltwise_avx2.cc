@@ -1,0 +1,106 @@
+// AVX2 add/sub (compile with -mavx2): 8 elements per step in int32 lanes, the reference
+// arithmetic of kernels/reference/elementwise.cc lane by lane. Handles inputs whose channel
+// dim is not broadcast (rows of C contiguous bytes, reused along broadcast N/H/W dims);
+// a broadcast channel dim goes to the reference. In-place (output == an input) is safe: every
+// element is read before it is written.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/x86/fixedpoint_avx2.h"
+#include "kernels/x86/internal.h"
+
+namespace qinfer {
+namespace kernels {
+namespace x86 {
+namespace {
+
+struct AddKernel {
+  __m256i z1, z2, zo, lo, hi;
+  __m128i left;
+  Rescale8 r1, r2, ro;
+  bool subtract;
+
+  explicit AddKernel(const AddParams& p)
+      : z1(_mm256_set1_epi32(p.input1_zero_point)),
+        z2(_mm256_set1_epi32(p.input2_zero_point)),
+        zo(_mm256_set1_epi32(p.output_zero_point)),
+        lo(_mm256_set1_epi32(p.act_min - p.output_zero_point)),
+        hi(_mm256_set1_epi32(p.act_max - p.output_zero_point)),
+        left(_mm_cvtsi32_si128(p.left_shift)),
+        r1(p.input1_multiplier, p.input1_shift),
+        r2(p.input2_multiplier, p.input2_shift),
+        ro(p.output_multiplier, p.output_shift),
+        subtract(p.subtract) {}
+
+  __m256i Eight(const int8_t* a, const int8_t* b) const {
+    const __m256i x1 = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(a)));
+    const __m256i x2 = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b)));
+    const __m256i sa = r1(_mm256_sll_epi32(_mm256_sub_epi32(x1, z1), left));
+    const __m256i sb = r2(_mm256_sll_epi32(_mm256_sub_epi32(x2, z2), left));
+    const __m256i raw = subtract ? _mm256_sub_epi32(sa, sb) : _mm256_add_epi32(sa, sb);
+    const __m256i q = _mm256_min_epi32(_mm256_max_epi32(ro(raw), lo), hi);
+    return _mm256_add_epi32(q, zo);
+  }
+
+  void Row(const int8_t* a, const int8_t* b, int8_t* out, int64_t n) const {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) Store8Bytes(out + i, Eight(a + i, b + i));
+    if (i < n) {
+      alignas(16) int8_t ta[8] = {}, tb[8] = {}, to[8];
+      const int64_t rem = n - i;
+      for (int64_t j = 0; j < rem; ++j) ta[j] = a[i + j], tb[j] = b[i + j];
+      Store8Bytes(to, Eight(ta, tb));
+      for (int64_t j = 0; j < rem; ++j) out[i + j] = to[j];
+    }
+  }
+};
+
+bool ShiftOk(int32_t s) { return s >= -31 && s <= 30; }
+
+// Element offset of index (n, h, w) in an input broadcast to the output dims.
+int64_t Offset(const Dims4& d, int32_t n, int32_t h, int32_t w) {
+  return ((static_cast<int64_t>(d.n == 1 ? 0 : n) * d.h + (d.h == 1 ? 0 : h)) * d.w +
+          (d.w == 1 ? 0 : w)) * d.c;
+}
+
+bool SameDims(const Dims4& a, const Dims4& b) {
+  return a.n == b.n && a.h == b.h && a.w == b.w && a.c == b.c;
+}
+
+}  // namespace
+
+namespace avx2 {
+
+bool Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims,
+         int8_t* output) {
+  if (input1_dims.c != output_dims.c || input2_dims.c != output_dims.c) return false;
+  if (p.left_shift < 0 || p.left_shift > 30 || !ShiftOk(p.input1_shift) ||
+      !ShiftOk(p.input2_shift) || !ShiftOk(p.output_shift)) {
+    return false;
+  }
+  if (p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127) return false;
+  if (p.output_zero_point < -128 || p.output_zero_point > 127) return false;
+  const AddKernel k(p);
+  if (SameDims(input1_dims, output_dims) && SameDims(input2_dims, output_dims)) {
+    k.Row(input1, input2, output, FlatSize(output_dims));
+    return true;
+  }
+  const Dims4& o = output_dims;
+  int8_t* out = output;
+  for (int32_t n = 0; n < o.n; ++n) {
+    for (int32_t h = 0; h < o.h; ++h) {
+      for (int32_t w = 0; w < o.w; ++w) {
+        k.Row(input1 + Offset(input1_dims, n, h, w), input2 + Offset(input2_dims, n, h, w), out, o.c);
+        out += o.c;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace avx2
+}  // namespace x86
+}  // namespace kernels
+}  // namespace qinfer
