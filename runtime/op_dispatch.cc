@@ -138,9 +138,9 @@ void RunPool(const OpTensors& t, const schema::Pool2DOptions* o, bool max) {
   p.act_min = o->act_min();
   p.act_max = o->act_max();
   if (max) {
-    ref::MaxPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
+    fast::MaxPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
   } else {
-    ref::AvgPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
+    fast::AvgPool2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.out()), t.Out8());
   }
 }
 

@@ -114,9 +114,11 @@ class StructureWalker {
 
 bool VerifyModelStructure(const uint8_t* bytes, size_t size, uint32_t option_types) {
   constexpr size_t kMinBytes = 12;  // root offset, identifier, smallest vtable and table
-  constexpr char kIdentifier[] = "QINF";
-  if (size < kMinBytes || !flatbuffers::BufferHasIdentifier(bytes, kIdentifier)) return false;
-  flatbuffers::Verifier verifier(bytes, size, kMaxTableDepth, kMaxTables);
+  if (size < kMinBytes || !flatbuffers::BufferHasIdentifier(bytes, "QINF")) return false;
+  flatbuffers::Verifier::Options limits;
+  limits.max_depth = kMaxTableDepth;
+  limits.max_tables = kMaxTables;
+  flatbuffers::Verifier verifier(bytes, size, limits);
   const flatbuffers::uoffset_t root = verifier.VerifyOffset(0);
   return root != 0 && StructureWalker(verifier, option_types).Table(bytes + root, layout::kTables[layout::kModel]);
 }
