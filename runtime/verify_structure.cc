@@ -45,82 +45,125 @@ const uint8_t* FieldsOf(const Table& table) { return kFields + table.first; }
 
 namespace {
 
+// Offsets are uint32 from the buffer start: Model::Load admits at most 2^31 - 1 bytes.
 class StructureWalker {
  public:
-  StructureWalker(flatbuffers::Verifier& verifier, uint32_t option_types)
-      : v_(verifier), option_types_(option_types) {}
+  StructureWalker(const uint8_t* bytes, uint32_t size, uint32_t option_types)
+      : buf_(bytes), size_(size), option_types_(option_types) {}
 
-  // Recursion follows the schema's nesting (Model > Tensor > QuantMeta), never the data's.
-  bool Table(const uint8_t* table, const layout::Table& type) {
-    if (!v_.VerifyTableStart(table)) return false;
-    const auto* t = reinterpret_cast<const flatbuffers::Table*>(table);
-    const uint8_t* fields = layout::FieldsOf(type);
-    for (uint32_t i = 0; i < type.count; ++i) {
-      const uint32_t kind = fields[i] & 15u;
-      const layout::Table& ref = layout::kTables[fields[i] >> 4];
-      const auto field = flatbuffers::FieldIndexToOffset(static_cast<flatbuffers::voffset_t>(i));
-      if (kind <= layout::kScalar8) {
-        const size_t bytes = size_t{1} << kind;
-        const auto at = t->GetOptionalFieldOffset(field);
-        if (at != 0 && !v_.VerifyFieldStruct(table, at, bytes, bytes)) return false;
-        continue;
-      }
-      if (!t->VerifyOffset(v_, field)) return false;
-      const uint8_t* p = t->GetPointer<const uint8_t*>(field);
-      if (p == nullptr) continue;
-      bool ok;
-      if (kind == layout::kString) {
-        ok = v_.VerifyString(reinterpret_cast<const flatbuffers::String*>(p));
-      } else if (kind <= layout::kVector8) {
-        ok = v_.VerifyVectorOrString(p, size_t{1} << (kind - layout::kVector1));
-      } else if (kind == layout::kTable) {
-        ok = Table(p, ref);
-      } else if (kind == layout::kUnion) {
-        ok = UnionMember(p, t->GetField<uint8_t>(field - sizeof(flatbuffers::voffset_t), 0));
-      } else {
-        ok = Offsets(p, kind == layout::kTableVector ? &ref : nullptr);
-      }
-      if (!ok) return false;
-    }
-    return v_.EndTable();
+  // The root offset, then the Model table.
+  bool Root() {
+    uint32_t root;
+    return Offset(0, &root) && Table(root, layout::kTables[layout::kModel]);
   }
 
  private:
-  // A vector of tables (`type` given) or of strings.
-  bool Offsets(const uint8_t* p, const layout::Table* type) {
-    if (!v_.VerifyVectorOrString(p, sizeof(flatbuffers::uoffset_t))) return false;
-    const auto* offsets = reinterpret_cast<const flatbuffers::Vector<flatbuffers::Offset<void>>*>(p);
-    for (flatbuffers::uoffset_t k = 0; k < offsets->size(); ++k) {
-      const uint8_t* e = offsets->Data() + k * sizeof(flatbuffers::uoffset_t);
-      e += flatbuffers::ReadScalar<flatbuffers::uoffset_t>(e);
-      if (type != nullptr ? !Table(e, *type) : !v_.VerifyString(reinterpret_cast<const flatbuffers::String*>(e))) {
+  // [at, at + len) lies in the buffer and `at` is a multiple of `align` (a power of two).
+  bool In(uint32_t at, uint32_t len, uint32_t align) const {
+    return (at & (align - 1)) == 0 && len < size_ && at <= size_ - len;
+  }
+  uint32_t U32(uint32_t at) const { return flatbuffers::ReadScalar<uint32_t>(buf_ + at); }
+  uint32_t U16(uint32_t at) const { return flatbuffers::ReadScalar<uint16_t>(buf_ + at); }
+
+  // A uoffset at `at`: nonzero, below 2^31, its target in the buffer.
+  bool Offset(uint32_t at, uint32_t* target) const {
+    if (!In(at, 4, 4)) return false;
+    const uint32_t o = U32(at);
+    *target = at + o;  // at < 2^31: wraps only for o >= 2^31, rejected below
+    return o != 0 && o < 0x80000000u && In(*target, 1, 1);
+  }
+
+  // A vector (or string) of `count` elements of `elem` bytes at `at`; `end`: past its data.
+  bool Vector(uint32_t at, uint32_t elem, uint32_t* end) const {
+    if (!In(at, 4, 4)) return false;
+    const uint32_t count = U32(at);
+    if (count >= 0x7fffffffu / elem) return false;
+    *end = at + 4 + count * elem;
+    return In(at, 4 + count * elem, 1);
+  }
+
+  bool String(uint32_t at) const {
+    uint32_t end;
+    return Vector(at, 1, &end) && In(end, 1, 1) && buf_[end] == 0;
+  }
+
+  // A vector of offsets to tables (`type` given) or to strings. Its entries are followed
+  // unchecked, as flatbuffers does: the target's own checks fail outside the buffer.
+  bool Offsets(uint32_t at, const layout::Table* type) {
+    uint32_t end;
+    if (!Vector(at, 4, &end)) return false;
+    for (uint32_t e = at + 4; e < end; e += 4) {
+      const uint32_t o = U32(e);
+      if (o >= size_ - e) return false;  // beyond the end (e < size_)
+      if (type != nullptr ? !Table(e + o, *type) : !String(e + o)) {
         return false;
       }
     }
     return true;
   }
 
-  // As the generated code: NONE and types the schema does not list pass unread.
-  bool UnionMember(const uint8_t* p, uint32_t type) {
-    if (type == 0 || type > layout::kNumOptionTypes || (option_types_ >> type & 1u) == 0) return true;
-    return Table(p, layout::kTables[layout::kFirstOption + type - 1]);
+  // Recursion follows the schema's nesting (Model > Tensor > QuantMeta), never the data's.
+  bool Table(uint32_t table, const layout::Table& type) {
+    if (!In(table, 4, 4)) return false;
+    const uint32_t vtable = table - U32(table);  // the soffset, subtracted modulo 2^32
+    if (++depth_ > kMaxTableDepth || ++tables_ > kMaxTables || !In(vtable, 2, 2)) return false;
+    const uint32_t vsize = U16(vtable);
+    if ((vsize & 1) != 0 || !In(vtable, vsize, 1)) return false;
+    const uint8_t* fields = layout::FieldsOf(type);
+    for (uint32_t i = 0; i < type.count; ++i) {
+      const uint32_t kind = fields[i] & 15u;
+      const uint32_t slot = 4 + 2 * i;
+      const uint32_t at = slot < vsize ? table + U16(vtable + slot) : table;
+      if (at == table) continue;  // absent: the default value, or null
+      if (kind <= layout::kScalar8) {
+        if (!In(at, 1u << kind, 1u << kind)) return false;
+        continue;
+      }
+      uint32_t p, end;
+      if (!Offset(at, &p)) return false;
+      const layout::Table& ref = layout::kTables[fields[i] >> 4];
+      bool ok;
+      if (kind == layout::kString) {
+        ok = String(p);
+      } else if (kind <= layout::kVector8) {
+        ok = Vector(p, 1u << (kind - layout::kVector1), &end);
+      } else if (kind == layout::kTable) {
+        ok = Table(p, ref);
+      } else if (kind == layout::kUnion) {
+        // Its type: the previous field, a byte (checked in bounds just before).
+        const uint32_t type_at = slot - 2 < vsize ? U16(vtable + slot - 2) : 0;
+        ok = UnionMember(p, type_at == 0 ? 0u : buf_[table + type_at]);
+      } else {
+        ok = Offsets(p, kind == layout::kTableVector ? &ref : nullptr);
+      }
+      if (!ok) return false;
+    }
+    --depth_;
+    return true;
   }
 
-  flatbuffers::Verifier& v_;
+  // As the generated code: NONE and types the schema does not list pass unread.
+  bool UnionMember(uint32_t at, uint32_t type) {
+    if (type == 0 || type > layout::kNumOptionTypes || (option_types_ >> type & 1u) == 0) return true;
+    return Table(at, layout::kTables[layout::kFirstOption + type - 1]);
+  }
+
+  const uint8_t* const buf_;
+  const uint32_t size_;
   const uint32_t option_types_;
+  uint32_t depth_ = 0;
+  uint32_t tables_ = 0;
 };
 
 }  // namespace
 
 bool VerifyModelStructure(const uint8_t* bytes, size_t size, uint32_t option_types) {
   constexpr size_t kMinBytes = 12;  // root offset, identifier, smallest vtable and table
-  if (size < kMinBytes || !flatbuffers::BufferHasIdentifier(bytes, "QINF")) return false;
-  flatbuffers::Verifier::Options limits;
-  limits.max_depth = kMaxTableDepth;
-  limits.max_tables = kMaxTables;
-  flatbuffers::Verifier verifier(bytes, size, limits);
-  const flatbuffers::uoffset_t root = verifier.VerifyOffset(0);
-  return root != 0 && StructureWalker(verifier, option_types).Table(bytes + root, layout::kTables[layout::kModel]);
+  constexpr uint32_t kIdentifier = 'Q' | 'I' << 8 | 'N' << 16 | uint32_t{'F'} << 24;  // "QINF"
+  if (size < kMinBytes || size > 0x7fffffffu || flatbuffers::ReadScalar<uint32_t>(bytes + 4) != kIdentifier) {
+    return false;
+  }
+  return StructureWalker(bytes, static_cast<uint32_t>(size), option_types).Root();
 }
 
 }  // namespace qinfer

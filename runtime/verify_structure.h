@@ -1,10 +1,11 @@
 // Structural check of a model flatbuffer for builds where flash matters: the checks of the
-// generated Verify() functions (offsets, vtables, alignment, vector and string bounds, string
-// terminators, nesting depth, table count: flatbuffers::Verifier's primitives) in one small
-// loop over a byte-per-field layout of the schema's tables. tests/verify_structure_test.cc keeps the layout equal to the schema's
-// generated type tables and the result equal to the generated verifier's. Option tables whose
-// type is not in `option_types` are left unread, like a union member the schema does not
-// know: a build without their opcodes rejects those ops before anything reads the options.
+// generated Verify() functions and flatbuffers::Verifier (offsets, vtables, alignment, vector
+// and string bounds, string terminators, nesting depth, table count), restated in one small
+// loop over a byte-per-field layout of the schema's tables. tests/verify_structure_test.cc
+// keeps the layout equal to the schema's generated type tables and the verdict equal to the
+// generated verifier's. Option tables whose type is not in `option_types` are left unread,
+// like a union member the schema does not know: a build without their opcodes rejects those
+// ops before anything reads the options.
 #ifndef QINFER_RUNTIME_VERIFY_STRUCTURE_H_
 #define QINFER_RUNTIME_VERIFY_STRUCTURE_H_
 
