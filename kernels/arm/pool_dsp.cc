@@ -32,6 +32,36 @@ inline int32_t Min4(int32_t a, int32_t b) {
   return static_cast<int32_t>(__sel(b, a));
 }
 
+// One window's four channels: `rows` rows of `cols` words, `col_stride` / `row_stride` bytes
+// apart. Not inlined: in its own frame the loop keeps everything in registers.
+struct WordWindow {
+  int32_t rows, cols, col_stride, row_stride;
+};
+
+__attribute__((noinline)) int32_t MaxWindow4(const int8_t* x0, WordWindow w) {
+  int32_t mx = static_cast<int32_t>(0x80808080u);  // four -128
+  for (int32_t r = w.rows; r > 0; --r, x0 += w.row_stride) {
+    const int8_t* x = x0;
+    for (int32_t k = w.cols; k > 0; --k, x += w.col_stride) mx = Max4(Load4(x), mx);
+  }
+  return mx;
+}
+
+// Halfword sums of channels (0, 2) in *even and (1, 3) in *odd.
+__attribute__((noinline)) void SumWindow4(const int8_t* x0, WordWindow w, int32_t* even, int32_t* odd) {
+  int32_t e = 0, o = 0;
+  for (int32_t r = w.rows; r > 0; --r, x0 += w.row_stride) {
+    const int8_t* x = x0;
+    for (int32_t k = w.cols; k > 0; --k, x += w.col_stride) {
+      const int32_t v = Load4(x);
+      e = __sxtab16(e, v);
+      o = Sxtab16Ror8(o, v);
+    }
+  }
+  *even = e;
+  *odd = o;
+}
+
 inline int32_t Splat4(int32_t v) { return static_cast<int32_t>((static_cast<uint32_t>(v) & 0xffu) * 0x01010101u); }
 
 }  // namespace
@@ -40,19 +70,15 @@ void MaxPoolDsp(const PoolParams& p, const Dims4& input_dims, const int8_t* inpu
                 const Dims4& output_dims, int8_t* output) {
   const int32_t c_count = input_dims.c;
   const int32_t lo = Splat4(p.act_min), hi = Splat4(p.act_max);
-  ForEachPoolWindow(p, input_dims, input, output_dims,
-                    [&](const PoolWindow& win, const int8_t* corner, int32_t row_stride) {
+  // Captures by value: stores through int8_t* may alias anything the loop reads by reference.
+  ForEachPoolWindow(p, input_dims, input, output_dims, output,
+                    [=](const PoolWindow& win, const int8_t* corner, int32_t row_stride, int8_t* out) {
+    const WordWindow words{win.y1 - win.y0, win.x1 - win.x0, c_count, row_stride};
     int32_t c = 0;
     for (; c + 4 <= c_count; c += 4) {
-      int32_t mx = Splat4(-128);
-      const int8_t* row = corner + c;
-      for (int32_t iy = win.y0; iy < win.y1; ++iy, row += row_stride) {
-        const int8_t* x = row;
-        for (int32_t ix = win.x0; ix < win.x1; ++ix, x += c_count) mx = Max4(Load4(x), mx);
-      }
-      mx = Min4(Max4(mx, lo), hi);
-      std::memcpy(output, &mx, 4);
-      output += 4;
+      const int32_t mx = Min4(Max4(MaxWindow4(corner + c, words), lo), hi);
+      std::memcpy(out, &mx, 4);
+      out += 4;
     }
     for (; c < c_count; ++c) {
       int32_t mx = -128;
@@ -60,7 +86,7 @@ void MaxPoolDsp(const PoolParams& p, const Dims4& input_dims, const int8_t* inpu
       for (int32_t iy = win.y0; iy < win.y1; ++iy, row += row_stride) {
         for (int32_t ix = 0; ix < win.x1 - win.x0; ++ix) mx = row[ix * c_count] > mx ? row[ix * c_count] : mx;
       }
-      *output++ = static_cast<int8_t>(Clamp(mx, p.act_min, p.act_max));
+      *out++ = static_cast<int8_t>(Clamp(mx, p.act_min, p.act_max));
     }
   });
 }
@@ -76,26 +102,20 @@ void AvgPoolDsp(const PoolParams& p, const Dims4& input_dims, const int8_t* inpu
     return;
   }
   const int32_t c_count = input_dims.c;
-  ForEachPoolWindow(p, input_dims, input, output_dims,
-                    [&](const PoolWindow& win, const int8_t* corner, int32_t row_stride) {
+  // Captures by value: stores through int8_t* may alias anything the loop reads by reference.
+  ForEachPoolWindow(p, input_dims, input, output_dims, output,
+                    [=](const PoolWindow& win, const int8_t* corner, int32_t row_stride, int8_t* out) {
     const int32_t count = win.count();
+    const WordWindow words{win.y1 - win.y0, win.x1 - win.x0, c_count, row_stride};
     int32_t c = 0;
     for (; c + 4 <= c_count; c += 4) {
-      int32_t even = 0, odd = 0;  // halfword sums of channels (c, c+2) and (c+1, c+3)
-      const int8_t* row = corner + c;
-      for (int32_t iy = win.y0; iy < win.y1; ++iy, row += row_stride) {
-        const int8_t* x = row;
-        for (int32_t ix = win.x0; ix < win.x1; ++ix, x += c_count) {
-          const int32_t v = Load4(x);
-          even = __sxtab16(even, v);
-          odd = Sxtab16Ror8(odd, v);
-        }
-      }
-      output[0] = PoolAverage(static_cast<int16_t>(even), count, p);
-      output[1] = PoolAverage(static_cast<int16_t>(odd), count, p);
-      output[2] = PoolAverage(even >> 16, count, p);
-      output[3] = PoolAverage(odd >> 16, count, p);
-      output += 4;
+      int32_t even, odd;
+      SumWindow4(corner + c, words, &even, &odd);
+      out[0] = PoolAverage(static_cast<int16_t>(even), count, p);
+      out[1] = PoolAverage(static_cast<int16_t>(odd), count, p);
+      out[2] = PoolAverage(even >> 16, count, p);
+      out[3] = PoolAverage(odd >> 16, count, p);
+      out += 4;
     }
     for (; c < c_count; ++c) {
       int32_t sum = 0;
@@ -103,7 +123,7 @@ void AvgPoolDsp(const PoolParams& p, const Dims4& input_dims, const int8_t* inpu
       for (int32_t iy = win.y0; iy < win.y1; ++iy, row += row_stride) {
         for (int32_t ix = 0; ix < win.x1 - win.x0; ++ix) sum += row[ix * c_count];
       }
-      *output++ = PoolAverage(sum, count, p);
+      *out++ = PoolAverage(sum, count, p);
     }
   });
 }

@@ -22,8 +22,9 @@ void MaxPoolMve(const PoolParams& p, const Dims4& input_dims, const int8_t* inpu
   const int32_t c_count = input_dims.c;
   const int8x16_t lo = vdupq_n_s8(static_cast<int8_t>(p.act_min));
   const int8x16_t hi = vdupq_n_s8(static_cast<int8_t>(p.act_max));
-  ForEachPoolWindow(p, input_dims, input, output_dims,
-                    [&](const PoolWindow& win, const int8_t* corner, int32_t row_stride) {
+  // Captures by value: stores through int8_t* may alias anything the loop reads by reference.
+  ForEachPoolWindow(p, input_dims, input, output_dims, output,
+                    [=](const PoolWindow& win, const int8_t* corner, int32_t row_stride, int8_t* out) {
     for (int32_t c = 0; c < c_count; c += 16) {
       const mve_pred16_t lanes = vctp8q(static_cast<uint32_t>(c_count - c));
       int8x16_t mx = vdupq_n_s8(-128);
@@ -31,10 +32,10 @@ void MaxPoolMve(const PoolParams& p, const Dims4& input_dims, const int8_t* inpu
       for (int32_t iy = win.y0; iy < win.y1; ++iy, row += row_stride) {
         const int8_t* x = row;
         // Lanes past the last channel load 0 and are never stored.
-        for (int32_t ix = win.x0; ix < win.x1; ++ix, x += c_count) mx = vmaxq_s8(mx, vldrbq_z_s8(x, lanes));
+        for (int32_t k = win.x1 - win.x0; k > 0; --k, x += c_count) mx = vmaxq_s8(mx, vldrbq_z_s8(x, lanes));
       }
-      vstrbq_p_s8(output, vminq_s8(vmaxq_s8(mx, lo), hi), lanes);
-      output += c_count - c < 16 ? c_count - c : 16;
+      vstrbq_p_s8(out, vminq_s8(vmaxq_s8(mx, lo), hi), lanes);
+      out += c_count - c < 16 ? c_count - c : 16;
     }
   });
 }
@@ -46,9 +47,9 @@ bool AvgPoolMveApplies(const PoolParams& p) {
 void AvgPoolMve(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                 const Dims4& output_dims, int8_t* output) {
   const int32_t c_count = input_dims.c;
-  int16_t sums[16];
-  ForEachPoolWindow(p, input_dims, input, output_dims,
-                    [&](const PoolWindow& win, const int8_t* corner, int32_t row_stride) {
+  // Captures by value: stores through int8_t* may alias anything the loop reads by reference.
+  ForEachPoolWindow(p, input_dims, input, output_dims, output,
+                    [=](const PoolWindow& win, const int8_t* corner, int32_t row_stride, int8_t* out) {
     const int32_t count = win.count();
     for (int32_t c = 0; c < c_count; c += 16) {
       const int32_t left = c_count - c;
@@ -58,15 +59,16 @@ void AvgPoolMve(const PoolParams& p, const Dims4& input_dims, const int8_t* inpu
       const int8_t* row = corner + c;
       for (int32_t iy = win.y0; iy < win.y1; ++iy, row += row_stride) {
         const int8_t* x = row;
-        for (int32_t ix = win.x0; ix < win.x1; ++ix, x += c_count) {
+        for (int32_t k = win.x1 - win.x0; k > 0; --k, x += c_count) {
           sum_lo = vaddq_s16(sum_lo, vldrbq_z_s16(x, lo));
           sum_hi = vaddq_s16(sum_hi, vldrbq_z_s16(x + 8, hi));
         }
       }
+      int16_t sums[16];
       vst1q_s16(sums, sum_lo);
       vst1q_s16(sums + 8, sum_hi);
       const int32_t lanes = left < 16 ? left : 16;
-      for (int32_t j = 0; j < lanes; ++j) *output++ = PoolAverage(sums[j], count, p);
+      for (int32_t j = 0; j < lanes; ++j) *out++ = PoolAverage(sums[j], count, p);
     }
   });
 }

@@ -36,18 +36,19 @@ inline int8_t PoolAverage(int32_t sum, int32_t count, const PoolParams& p) {
   return static_cast<int8_t>(Clamp(avg, p.act_min, p.act_max));
 }
 
-// Calls visit(window, corner, row_stride) for each output pixel in NHWC order; `corner` is
-// the window's first in-input element of channel 0, rows are `row_stride` bytes apart.
+// Calls visit(window, corner, row_stride, out) for each output pixel: `corner` is the window's
+// first in-input element of channel 0, rows are `row_stride` bytes apart, and `out` the pixel's
+// first output byte (NHWC, channels kept).
 template <typename Visit>
 inline void ForEachPoolWindow(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
-                              const Dims4& output_dims, Visit visit) {
+                              const Dims4& output_dims, int8_t* output, Visit visit) {
   const int32_t row_stride = input_dims.w * input_dims.c;
   for (int32_t n = 0; n < output_dims.n; ++n) {
     const int8_t* in_n = input + static_cast<int64_t>(n) * input_dims.h * row_stride;
     for (int32_t oy = 0; oy < output_dims.h; ++oy) {
-      for (int32_t ox = 0; ox < output_dims.w; ++ox) {
+      for (int32_t ox = 0; ox < output_dims.w; ++ox, output += input_dims.c) {
         const PoolWindow win = PoolWindowAt(p, input_dims, oy, ox);
-        visit(win, in_n + win.y0 * row_stride + win.x0 * input_dims.c, row_stride);
+        visit(win, in_n + win.y0 * row_stride + win.x0 * input_dims.c, row_stride, output);
       }
     }
   }
