@@ -39,32 +39,29 @@ size_t Interpreter::output_count() const {
 
 namespace {
 
-void FillView(const schema::Tensor* t, uint8_t* arena, TensorView* view) {
+// The view of graph end `index` (an input or an output tensor).
+Status FillView(const Model* model, const flatbuffers::Vector<int32_t>* ends, size_t index,
+                uint8_t* arena, TensorView* view) {
+  if (model == nullptr) return Status::kNotInitialized;
+  if (view == nullptr) return Status::kNullArgument;
+  if (index >= ends->size()) return Status::kBadIndex;
+  const schema::Tensor* t = model->schema()->tensors()->Get(ends->Get(static_cast<uint32_t>(index)));
   view->data = reinterpret_cast<int8_t*>(arena + t->arena_offset());
   view->bytes = static_cast<size_t>(ElementCount(t));
   view->rank = Rank(t);
   for (int32_t d = 0; d < kMaxRank; ++d) view->dims[d] = d < view->rank ? Dim(t, d) : 1;
   view->zero_point = t->zero_point();
+  return Status::kOk;
 }
 
 }  // namespace
 
 Status Interpreter::input(size_t index, TensorView* view) const {
-  if (model_ == nullptr) return Status::kNotInitialized;
-  if (view == nullptr) return Status::kNullArgument;
-  if (index >= input_count()) return Status::kBadIndex;
-  const auto* m = model_->schema();
-  FillView(m->tensors()->Get(m->inputs()->Get(static_cast<uint32_t>(index))), arena_, view);
-  return Status::kOk;
+  return FillView(model_, model_ == nullptr ? nullptr : model_->schema()->inputs(), index, arena_, view);
 }
 
 Status Interpreter::output(size_t index, TensorView* view) const {
-  if (model_ == nullptr) return Status::kNotInitialized;
-  if (view == nullptr) return Status::kNullArgument;
-  if (index >= output_count()) return Status::kBadIndex;
-  const auto* m = model_->schema();
-  FillView(m->tensors()->Get(m->outputs()->Get(static_cast<uint32_t>(index))), arena_, view);
-  return Status::kOk;
+  return FillView(model_, model_ == nullptr ? nullptr : model_->schema()->outputs(), index, arena_, view);
 }
 
 Status Interpreter::Invoke(Error* error) {

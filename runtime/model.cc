@@ -3,11 +3,71 @@
 #include <cstdint>
 
 #include "runtime/error_report.h"
+#include "runtime/op_selection.h"
 #include "runtime/target.h"
 #include "runtime/verifier.h"
+#include "runtime/verify_structure.h"
 #include "schema/qinfer_generated.h"
 
 namespace qinfer {
+namespace {
+
+#if defined(QINFER_OPS_SELECTED)
+constexpr uint32_t Bit(schema::OpOptions type) { return 1u << static_cast<uint32_t>(type); }
+
+// The option tables the compiled-in opcodes read; the others are never read, so not verified.
+constexpr uint32_t kCompiledOptionTypes =
+#if QINFER_OPS_CONV_2D || QINFER_OPS_DEPTHWISE_CONV_2D
+    Bit(schema::OpOptions::Conv2DOptions) |
+#endif
+#if QINFER_OPS_FULLY_CONNECTED
+    Bit(schema::OpOptions::FullyConnectedOptions) |
+#endif
+#if QINFER_OPS_ADD
+    Bit(schema::OpOptions::AddOptions) |
+#endif
+#if QINFER_OPS_MUL
+    Bit(schema::OpOptions::MulOptions) |
+#endif
+#if QINFER_OPS_MAX_POOL_2D || QINFER_OPS_AVG_POOL_2D
+    Bit(schema::OpOptions::Pool2DOptions) |
+#endif
+#if QINFER_OPS_MEAN
+    Bit(schema::OpOptions::MeanOptions) |
+#endif
+#if QINFER_OPS_SOFTMAX
+    Bit(schema::OpOptions::SoftmaxOptions) |
+#endif
+#if QINFER_OPS_LOOKUP_TABLE
+    Bit(schema::OpOptions::LookupTableOptions) |
+#endif
+#if QINFER_OPS_REQUANTIZE
+    Bit(schema::OpOptions::RequantizeOptions) |
+#endif
+#if QINFER_OPS_CONCATENATION
+    Bit(schema::OpOptions::ConcatenationOptions) |
+#endif
+#if QINFER_OPS_PAD
+    Bit(schema::OpOptions::PadOptions) |
+#endif
+#if QINFER_OPS_TRANSPOSE
+    Bit(schema::OpOptions::TransposeOptions) |
+#endif
+    0u;
+#endif
+
+// With every opcode, the generated verifier; with a selection, the compact one (the host tests
+// check both accept and reject the same bytes).
+bool VerifyStructure(const uint8_t* bytes, size_t size) {
+#if defined(QINFER_OPS_SELECTED)
+  return VerifyModelStructure(bytes, size, kCompiledOptionTypes);
+#else
+  flatbuffers::Verifier verifier(bytes, size, kMaxTableDepth, kMaxTables);
+  return schema::VerifyModelBuffer(verifier);
+#endif
+}
+
+}  // namespace
 
 Status Model::Load(const void* data, size_t size, Model* out, Error* error) {
   if (out == nullptr) return ErrorReport(error, Status::kNullArgument, -1, -1) << "no output model";
@@ -39,8 +99,7 @@ Status Model::VerifyBytes(const void* data, size_t size, const schema::Model** o
   if (!schema::ModelBufferHasIdentifier(bytes)) {
     return ErrorReport(error, Status::kBadIdentifier, -1, -1) << "file identifier is not QINF";
   }
-  flatbuffers::Verifier verifier(bytes, size, /*max_depth=*/32, /*max_tables=*/200000);
-  if (!schema::VerifyModelBuffer(verifier)) {
+  if (!VerifyStructure(bytes, size)) {
     return ErrorReport(error, Status::kMalformedFlatbuffer, -1, -1) << "flatbuffer structure invalid";
   }
   const schema::Model* model = schema::GetModel(bytes);
@@ -51,7 +110,7 @@ Status Model::VerifyBytes(const void* data, size_t size, const schema::Model** o
   const Status status = VerifyModel(model, error);
   if (status != Status::kOk) return status;
   *out = model;
-  if (error != nullptr) *error = Error();
+  ErrorReport(error, Status::kOk, -1, -1);  // clears code, indices and message in place
   return Status::kOk;
 }
 

@@ -30,11 +30,11 @@ namespace pool = kernels::x86;
 #elif defined(QINFER_HAVE_AARCH64_KERNELS)
 namespace mac = kernels::aarch64;
 namespace eltwise = kernels::fast;
-namespace pool = kernels::ref;
+namespace pool = kernels::fast;
 #else
 namespace mac = kernels::fast;
 namespace eltwise = kernels::fast;
-namespace pool = kernels::ref;
+namespace pool = kernels::fast;
 #endif
 
 class OpTensors {

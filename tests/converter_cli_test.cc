@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -24,6 +25,16 @@ const std::string kModels = std::string(QINFER_SOURCE_DIR) + "/models/";
 // Per process: ctest runs the tests of this file in parallel processes.
 const std::string kDir =
     std::string(QINFER_BINARY_DIR) + "/converter_cli_test." + std::to_string(getpid()) + "/";
+// Removed when the tests end, so runs leave no directories behind in the build tree.
+class RemoveScratchDir : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(kDir, ignored);
+  }
+};
+::testing::Environment* const kRemoveScratchDir =
+    ::testing::AddGlobalTestEnvironment(new RemoveScratchDir);
 
 struct ToolRun {
   int status;

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -48,6 +49,16 @@ const std::string kFuzzDir = std::string(QINFER_SOURCE_DIR) + "/tests/fuzz/";
 // Per process: ctest runs the tests of this file in parallel processes.
 const std::string kTmp =
     std::string(QINFER_BINARY_DIR) + "/fault_test." + std::to_string(getpid()) + "/";
+// Removed when the tests end, so runs leave no directories behind in the build tree.
+class RemoveScratchDir : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(kTmp, ignored);
+  }
+};
+::testing::Environment* const kRemoveScratchDir =
+    ::testing::AddGlobalTestEnvironment(new RemoveScratchDir);
 
 std::string Slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

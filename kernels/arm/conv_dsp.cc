@@ -24,6 +24,7 @@
 // output, bit-exact. Otherwise the reference's arithmetic. Integer sums wrap like the
 // reference's (whose accumulators the verifier bounds).
 #include "kernels/arm/dsp.h"
+#include "kernels/arm/dsp_ops.h"
 
 #if defined(__ARM_FEATURE_DSP)
 
@@ -51,18 +52,6 @@ constexpr int32_t kP = 6;     // output pixels per block (the asm below has 6 ac
 constexpr int32_t kKC = 64;   // k per chunk: the buffer is kKC / 4 groups * kP * 8 bytes
 constexpr int32_t kOCC = 16;  // output channels per group when K > kKC
 constexpr int32_t kGroupWords = kP * 2;  // buffer words per group of four k
-
-inline int32_t Load4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);  // one LDR: unaligned word loads are fine on ARMv7-M and later
-  return v;
-}
-
-inline int32_t Sxtab16Ror8(int32_t a, int32_t v) {
-  int32_t r;
-  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(v));
-  return r;
-}
 
 struct Acc {
   int32_t v[kP];
@@ -416,9 +405,11 @@ bool ConvDspApplies(const ConvParams& p, const Dims4& input_dims, const Dims4& w
   return p.groups == 1 && p.dilation_w == 1;
 }
 
-void ConvDsp(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
-             const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
-             const Dims4& output_dims, int8_t* output) {
+// The kernel proper, for the shapes ConvDspApplies() admits (its stack buffers are only
+// taken then).
+__attribute__((noinline)) static void ConvDspRun(
+    const ConvParams& p, const Dims4& input_dims, const int8_t* input, const Dims4& weights_dims,
+    const int8_t* weights, const int32_t* bias, const Dims4& output_dims, int8_t* output) {
   Job job;
   Geometry& g = job.g;
   g.input = input;
@@ -473,6 +464,16 @@ void ConvDsp(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
     Run<kClampLow>(job);
   } else {
     Run<kClampNone>(job);
+  }
+}
+
+void ConvDsp(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+             const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+             const Dims4& output_dims, int8_t* output) {
+  if (ConvDspApplies(p, input_dims, weights_dims, output_dims)) {
+    ConvDspRun(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
+  } else {
+    ref::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
   }
 }
 

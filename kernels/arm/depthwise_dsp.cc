@@ -313,9 +313,11 @@ bool DepthwiseDspApplies(const ConvParams& p, const Dims4& input_dims, const Dim
   return cross_in >= 3 || cross_in == 1;
 }
 
-void DepthwiseDsp(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
-                  const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
-                  const Dims4& output_dims, int8_t* output) {
+// The kernel proper, for the shapes DepthwiseDspApplies() admits (its stack buffers are only
+// taken then).
+__attribute__((noinline)) static void DepthwiseDspRun(
+    const ConvParams& p, const Dims4& input_dims, const int8_t* input, const Dims4& weights_dims,
+    const int8_t* weights, const int32_t* bias, const Dims4& output_dims, int8_t* output) {
   (void)weights_dims;
   const int32_t in_c = input_dims.c, out_c = output_dims.c;
   Axis ax_x{input_dims.w, output_dims.w, p.stride_w, p.pad_left, in_c, out_c, out_c};
@@ -361,6 +363,16 @@ void DepthwiseDsp(const ConvParams& p, const Dims4& input_dims, const int8_t* in
     Run<kClampLow>(c, input_dims.n, in_batch, out_batch);
   } else {
     Run<kClampNone>(c, input_dims.n, in_batch, out_batch);
+  }
+}
+
+void DepthwiseDsp(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+                  const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+                  const Dims4& output_dims, int8_t* output) {
+  if (DepthwiseDspApplies(p, input_dims, weights_dims, output_dims)) {
+    DepthwiseDspRun(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
+  } else {
+    ref::DepthwiseConv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
   }
 }
 

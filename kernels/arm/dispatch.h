@@ -54,12 +54,10 @@ inline void Conv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* i
   }
 #endif
 #if QINFER_ARM_DSP
-  if (arm::ConvDspApplies(p, input_dims, weights_dims, output_dims)) {
-    arm::ConvDsp(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
-    return;
-  }
-#endif
+  arm::ConvDsp(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
+#else
   ref::Conv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
+#endif
 }
 
 inline void DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
@@ -72,12 +70,10 @@ inline void DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const 
   }
 #endif
 #if QINFER_ARM_DSP
-  if (arm::DepthwiseDspApplies(p, input_dims, weights_dims, output_dims)) {
-    arm::DepthwiseDsp(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
-    return;
-  }
-#endif
+  arm::DepthwiseDsp(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
+#else
   ref::DepthwiseConv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
+#endif
 }
 
 inline void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
@@ -96,6 +92,32 @@ inline void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* inpu
   }
 #endif
   ref::Add(p, input1_dims, input1, input2_dims, input2, output_dims, output);
+}
+
+inline void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+                      const Dims4& output_dims, int8_t* output) {
+#if QINFER_ARM_MVE
+  arm::MaxPoolMve(p, input_dims, input, output_dims, output);
+#elif QINFER_ARM_DSP
+  arm::MaxPoolDsp(p, input_dims, input, output_dims, output);
+#else
+  ref::MaxPool2D(p, input_dims, input, output_dims, output);
+#endif
+}
+
+inline void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+                      const Dims4& output_dims, int8_t* output) {
+#if QINFER_ARM_MVE
+  if (arm::AvgPoolMveApplies(p)) {
+    arm::AvgPoolMve(p, input_dims, input, output_dims, output);
+    return;
+  }
+#endif
+#if QINFER_ARM_DSP
+  arm::AvgPoolDsp(p, input_dims, input, output_dims, output);
+#else
+  ref::AvgPool2D(p, input_dims, input, output_dims, output);
+#endif
 }
 
 }  // namespace fast

@@ -22,17 +22,18 @@ void FullyConnectedDsp(const FullyConnectedParams& p, int32_t batches, int32_t i
                        int32_t out_features, const int8_t* input, const int8_t* weights,
                        const int32_t* bias, int8_t* output);
 
-// ref::Conv2D for one group and dilation_w 1 (any filter, stride, padding, dilation_h);
-// kernels/arm/conv_dsp.cc. No arena scratch (stack buffers: 768 bytes, 1152 for K > 64).
+// ref::Conv2D; the DSP path for one group and dilation_w 1 (any filter, stride, padding,
+// dilation_h), else the reference; kernels/arm/conv_dsp.cc. No arena scratch (stack buffers:
+// 768 bytes, 1152 for K > 64).
 bool ConvDspApplies(const ConvParams& p, const Dims4& input_dims, const Dims4& weights_dims,
                     const Dims4& output_dims);
 void ConvDsp(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
              const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
              const Dims4& output_dims, int8_t* output);
 
-// ref::DepthwiseConv2D for 3x3 filters, dilation 1, stride 1 along at least one axis (any
-// padding, depth multiplier, stride across); kernels/arm/depthwise_dsp.cc. No arena scratch
-// (a 256-byte stack line).
+// ref::DepthwiseConv2D; the DSP path for 3x3 filters, dilation 1, stride 1 along at least one
+// axis (any padding, depth multiplier, stride across), else the reference;
+// kernels/arm/depthwise_dsp.cc. No arena scratch (a 256-byte stack line).
 bool DepthwiseDspApplies(const ConvParams& p, const Dims4& input_dims, const Dims4& weights_dims,
                          const Dims4& output_dims);
 void DepthwiseDsp(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
@@ -47,6 +48,16 @@ bool AddDspApplies(const AddParams& p, const Dims4& input1_dims, const Dims4& in
 void AddDsp(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
             const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims,
             int8_t* output);
+
+// ref::MaxPool2D, any shape; kernels/arm/pool_dsp.cc. No scratch.
+void MaxPoolDsp(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+                const Dims4& output_dims, int8_t* output);
+
+// ref::AvgPool2D; the DSP path for windows of at most 256 elements (filter_h * filter_w), else
+// the reference; kernels/arm/pool_dsp.cc. No scratch.
+bool AvgPoolDspApplies(const PoolParams& p);
+void AvgPoolDsp(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+                const Dims4& output_dims, int8_t* output);
 
 #endif  // __ARM_FEATURE_DSP
 

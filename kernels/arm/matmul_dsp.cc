@@ -13,6 +13,7 @@
 // Requantization is an exact re-statement of kernels/fixedpoint.h's (see RequantRun).
 // Cycle counts are not modelled by QEMU; the target is fewest executed instructions.
 #include "kernels/arm/dsp.h"
+#include "kernels/arm/dsp_ops.h"
 
 #if defined(__ARM_FEATURE_DSP)
 
@@ -27,25 +28,6 @@ namespace qinfer {
 namespace kernels {
 namespace arm {
 namespace {
-
-inline int32_t Load4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);  // one LDR: unaligned word loads are fine on ARMv7-M and later
-  return v;
-}
-
-// gcc 12 does not fold a rotate into SXTB16/SXTAB16's "ror #8" operand: spell it out.
-inline int32_t Sxtb16Ror8(int32_t v) {
-  int32_t r;
-  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
-  return r;
-}
-
-inline int32_t Sxtab16Ror8(int32_t a, int32_t v) {
-  int32_t r;
-  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(v));
-  return r;
-}
 
 // Halfword pairs of x - zi: lo = (x0, x2), hi = (x1, x3).
 inline void ExpandInput(int32_t x, int32_t neg_zi2, int32_t* lo, int32_t* hi) {

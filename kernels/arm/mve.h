@@ -56,6 +56,16 @@ void AddMve(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
             const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims,
             int8_t* output);
 
+// ref::MaxPool2D, any shape; kernels/arm/pool_mve.cc. No scratch.
+void MaxPoolMve(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+                const Dims4& output_dims, int8_t* output);
+
+// ref::AvgPool2D for windows of at most 256 elements (filter_h * filter_w);
+// kernels/arm/pool_mve.cc. No arena scratch.
+bool AvgPoolMveApplies(const PoolParams& p);
+void AvgPoolMve(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+                const Dims4& output_dims, int8_t* output);
+
 #endif  // __ARM_FEATURE_MVE
 
 }  // namespace arm

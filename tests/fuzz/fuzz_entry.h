@@ -16,6 +16,8 @@
 #include "converter/onnx_import.h"
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
+#include "runtime/verify_structure.h"
+#include "schema/qinfer_generated.h"
 #if __has_include("converter/tflite_import.h")
 #include "converter/tflite_import.h"
 #define QINFER_FUZZ_HAVE_TFLITE 1
@@ -26,6 +28,15 @@ namespace fuzz {
 
 constexpr uint32_t kMaxArena = 1u << 20;  // invoke only models whose plan fits in 1 MiB
 
+// The compact structural check of the flash-size builds must agree with the generated one.
+__attribute__((noinline)) inline void CheckStructureVerdicts(const uint8_t* bytes, size_t size) {
+  if (size < 8 || size > 0x7fffffffu) return;
+  flatbuffers::Verifier verifier(bytes, size, kMaxTableDepth, kMaxTables);
+  if (schema::VerifyModelBuffer(verifier) != VerifyModelStructure(bytes, size, kAllOptionTypes)) {
+    __builtin_trap();
+  }
+}
+
 // Load + verify; when it verifies and the arena fits, Init + Invoke. Returns the load status.
 inline Status RunModel(const uint8_t* data, size_t size) {
   struct alignas(16) Block {
@@ -33,6 +44,7 @@ inline Status RunModel(const uint8_t* data, size_t size) {
   };
   std::vector<Block> copy((size + 15) / 16 + 1);  // 16-aligned, as the runtime requires
   if (size > 0) std::memcpy(copy.data(), data, size);
+  CheckStructureVerdicts(reinterpret_cast<const uint8_t*>(copy.data()), size);
   Model model;
   Error error;
   const Status s = Model::Load(copy.data(), size, &model, &error);

@@ -358,6 +358,60 @@ int TestAdd(int32_t iterations) {
   return failures;
 }
 
+// Windows up to 256 elements (the average kernels' limit) and some beyond (the dispatch falls
+// back), every stride and padding, channel counts around 4 and 16, extreme inputs.
+int TestPool(bool max, int32_t iterations) {
+  int failures = 0;
+  for (int32_t it = 0; it < iterations; ++it) {
+    k::PoolParams p;
+    const bool big = OneIn(8);
+    p.filter_h = big ? Uniform(10, 30) : Uniform(1, 8);
+    p.filter_w = big ? Uniform(10, 30) : Uniform(1, 8);
+    if (OneIn(4)) p.filter_w = OneIn(2) ? 1 : p.filter_w;
+    p.stride_h = Uniform(1, 3);
+    p.stride_w = Uniform(1, 3);
+    p.pad_top = OneIn(2) ? 0 : Uniform(0, p.filter_h - 1);
+    p.pad_left = OneIn(2) ? 0 : Uniform(0, p.filter_w - 1);
+    const int32_t pad_bottom = OneIn(2) ? 0 : Uniform(0, p.filter_h - 1);
+    const int32_t pad_right = OneIn(2) ? 0 : Uniform(0, p.filter_w - 1);
+    RandomActivation(&p.act_min, &p.act_max);
+    k::Dims4 in{Uniform(1, 2), Uniform(1, 32), Uniform(1, 32), OneIn(3) ? Uniform(1, 80) : Uniform(1, 20)};
+    const int32_t num_h = in.h + p.pad_top + pad_bottom - p.filter_h;
+    const int32_t num_w = in.w + p.pad_left + pad_right - p.filter_w;
+    if (num_h < 0 || num_w < 0) continue;
+    k::Dims4 out{in.n, num_h / p.stride_h + 1, num_w / p.stride_w + 1, in.c};
+    if (k::FlatSize(in) > kMaxIn || k::FlatSize(out) > kMaxOut) continue;
+    Fill(in_buf, static_cast<int32_t>(k::FlatSize(in)));
+    ClearOutputs();
+    bool ok = true;
+    if (max) {
+      k::ref::MaxPool2D(p, in, in_buf, out, out_ref);
+      ok &= Check("max pool (dispatch)", it, [&] { k::fast::MaxPool2D(p, in, in_buf, out, out_fast); });
+#if defined(__ARM_FEATURE_DSP)
+      ok &= Check("max pool DSP", it, [&] { k::arm::MaxPoolDsp(p, in, in_buf, out, out_fast); });
+#endif
+#if defined(__ARM_FEATURE_MVE)
+      ok &= Check("max pool MVE", it, [&] { k::arm::MaxPoolMve(p, in, in_buf, out, out_fast); });
+#endif
+    } else {
+      k::ref::AvgPool2D(p, in, in_buf, out, out_ref);
+      ok &= Check("avg pool (dispatch)", it, [&] { k::fast::AvgPool2D(p, in, in_buf, out, out_fast); });
+#if defined(__ARM_FEATURE_DSP)
+      if (k::arm::AvgPoolDspApplies(p)) {
+        ok &= Check("avg pool DSP", it, [&] { k::arm::AvgPoolDsp(p, in, in_buf, out, out_fast); });
+      }
+#endif
+#if defined(__ARM_FEATURE_MVE)
+      if (k::arm::AvgPoolMveApplies(p)) {
+        ok &= Check("avg pool MVE", it, [&] { k::arm::AvgPoolMve(p, in, in_buf, out, out_fast); });
+      }
+#endif
+    }
+    if (!ok) ++failures;
+  }
+  return failures;
+}
+
 }  // namespace
 
 int main() {
@@ -373,6 +427,8 @@ int main() {
   failures += TestConv(false, 1000);
   failures += TestConv(true, 800);
   failures += TestAdd(600);
+  failures += TestPool(false, 2600);
+  failures += TestPool(true, 2600);
   for (int32_t i = 0; i < num_coverage; ++i) {
     platform_puts("  ");
     platform_puts(coverage[i].name);
