@@ -130,7 +130,7 @@ foreach(cfg ${QINFER_MCU_CONFIGS})
     # kernels/arm (DSP extension, Helium) vs the reference on random shapes; on M3 the
     # dispatch is the reference itself.
     add_test(NAME mcu_kernels_arm_${tag}
-             COMMAND bash ${QINFER_MCU_SRC}/run_qemu.sh --timeout 60 ${board} ${bin}/kernels_arm.elf)
+             COMMAND bash ${QINFER_MCU_SRC}/run_qemu.sh --timeout 110 ${board} ${bin}/kernels_arm.elf)
     set_tests_properties(mcu_kernels_arm_${tag} PROPERTIES FIXTURES_REQUIRED mcu_${tag} TIMEOUT 120
                          LABELS mcu FAIL_REGULAR_EXPRESSION "MISMATCH|FAULT|TIMEOUT")
   endif()

@@ -46,6 +46,9 @@ void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
 
 // Mean over H and W; output [N, 1, 1, C].
 void MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output);
+// One channel's output from its sum of (x - input_zero_point) over hw pixels, in p.rounding's
+// mode (the optimized MEAN kernels share it, so all three modes stay the reference's).
+int8_t MeanFromSum(const MeanParams& p, int32_t sum, int32_t hw);
 
 // Softmax along the last axis of `rows` rows of `depth` values; output zero point -128,
 // scale 1/256 (TFLite reference_ops::Softmax for int8, gemmlowp fixed point).

@@ -74,7 +74,9 @@ Status Model::Load(const void* data, size_t size, Model* out, Error* error) {
   out->model_ = nullptr;
   const schema::Model* model = nullptr;
   Status status = VerifyBytes(data, size, &model, error);
+#if QINFER_CHECKS_PACKED_DATA
   if (status == Status::kOk) status = CheckTargetRunnable(model, error);
+#endif
   if (status != Status::kOk) return status;
   out->model_ = model;
   return Status::kOk;

@@ -184,7 +184,7 @@ void RunMean(const OpTensors& t, const schema::MeanOptions* o) {
   p.act_min = o->act_min();
   p.act_max = o->act_max();
   p.rounding = static_cast<kernels::MeanRounding>(o->rounding());
-  ref::MeanHW(p, Dims4Of(t.in(0)), t.In8(0), t.Out8());
+  fast::MeanHW(p, Dims4Of(t.in(0)), t.In8(0), t.Out8());
 }
 
 void RunSoftmax(const OpTensors& t, const schema::SoftmaxOptions* o) {

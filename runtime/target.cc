@@ -14,6 +14,15 @@
 namespace qinfer {
 namespace {
 
+#if !defined(QINFER_HAVE_X86_KERNELS)
+Status RefuseWithoutX86Kernels(const schema::Model* m, Error* error) {
+  ErrorReport r(error, Status::kTargetUnsupported, -1, -1);
+  return r << "model is packed for " << TargetName(static_cast<uint8_t>(m->target()))
+           << "; this build has no x86 kernels (convert with --target generic)";
+}
+#endif
+
+#if QINFER_CHECKS_PACKED_DATA
 using kernels::x86::PackedShape;
 
 const flatbuffers::Vector<uint8_t>* BufferData(const schema::Model* m, int32_t index) {
@@ -88,6 +97,7 @@ Status VerifyOpPacked(const schema::Model* m, int32_t i, Error* error) {
   }
   return Status::kOk;
 }
+#endif  // QINFER_CHECKS_PACKED_DATA
 
 }  // namespace
 
@@ -106,17 +116,27 @@ Status VerifyTargetData(const schema::Model* m, Error* error) {
     return r << "model target " << static_cast<int32_t>(target) << " unknown to this runtime";
   }
   const int32_t num_ops = static_cast<int32_t>(m->operators()->size());
+#if QINFER_CHECKS_PACKED_DATA
   for (int32_t i = 0; i < num_ops; ++i) {
     const Status s = VerifyOpPacked(m, i, error);
     if (s != Status::kOk) return s;
   }
+#else
+  if (m->target() != schema::Target::GENERIC) return RefuseWithoutX86Kernels(m, error);
+  for (int32_t i = 0; i < num_ops; ++i) {
+    const schema::Operator* op = m->operators()->Get(i);
+    if (op->packed_weights() != -1 || op->folded_bias() != -1) {
+      return OpError(error, Status::kBadPackedData, m, i) << "packed data in a generic model";
+    }
+  }
+#endif
   return Status::kOk;
 }
 
 Status CheckTargetRunnable(const schema::Model* m, Error* error) {
   if (m->target() == schema::Target::GENERIC) return Status::kOk;
-  ErrorReport r(error, Status::kTargetUnsupported, -1, -1);
 #if defined(QINFER_HAVE_X86_KERNELS)
+  ErrorReport r(error, Status::kTargetUnsupported, -1, -1);
   namespace x86 = kernels::x86;
   const x86::Isa active = x86::ActiveIsa(), detected = x86::DetectedIsa();
   if (active >= x86::Isa::kAvx512Vnni) return Status::kOk;
@@ -125,11 +145,10 @@ Status CheckTargetRunnable(const schema::Model* m, Error* error) {
   if (detected >= x86::Isa::kAvx512Vnni) {
     r << " but the kernels are forced to " << x86::IsaName(active) << " (QINFER_ISA or SetIsa)";
   }
-#else
-  r << "model is packed for " << TargetName(static_cast<uint8_t>(m->target()))
-    << "; this build has no x86 kernels (convert with --target generic)";
-#endif
   return r;
+#else
+  return RefuseWithoutX86Kernels(m, error);
+#endif
 }
 
 }  // namespace qinfer

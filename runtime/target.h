@@ -7,6 +7,17 @@
 
 #include "runtime/status.h"
 
+// Cortex-M builds can run no packed model (no x86 kernels) and cannot spare the flash of the
+// packed-layout checks: VerifyTargetData refuses every non-generic model there
+// (kTargetUnsupported, as Model::Load would), so only the unknown-target check and the rule
+// that generic models carry no packed data are compiled in, and CheckTargetRunnable is
+// unreachable after verification.
+#if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+#define QINFER_CHECKS_PACKED_DATA 0
+#else
+#define QINFER_CHECKS_PACKED_DATA 1
+#endif
+
 namespace qinfer {
 
 namespace schema {

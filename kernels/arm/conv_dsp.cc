@@ -1,4 +1,4 @@
-// int8 conv2d (any filter size, stride, padding, dilation_h; dilation_w 1; one group) with the
+// int8 conv2d (any filter size, stride, padding, dilation; one group) with the
 // Cortex-M DSP extension. No arena scratch: stack buffers of fixed size (768 bytes, plus 384
 // for patches deeper than 64).
 //
@@ -116,7 +116,7 @@ struct Geometry {
   int32_t in_h, in_w, in_c;
   int32_t kh, kw;
   int32_t out_h, out_w;
-  int32_t stride_h, stride_w, dilation_h, pad_top, pad_left;
+  int32_t stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
   int32_t depth;  // K = kh * kw * in_c
   int32_t zi;     // input zero point
   int32_t neg_zi2;  // -zi in both halfwords
@@ -152,6 +152,15 @@ class Expander {
       const int32_t iy = oy * g_.stride_h - g_.pad_top + ky * g_.dilation_h;
       if (iy < 0 || iy >= g_.in_h) {
         Clip(ks, ks + row_k, nullptr);
+        continue;
+      }
+      if (g_.dilation_w != 1) {  // taps of a row are not adjacent: one run of in_c per tap
+        const int8_t* row = g_.input + (n * g_.in_h + iy) * g_.in_w * g_.in_c;
+        for (int32_t kx = 0; kx < g_.kw; ++kx) {
+          const int32_t ix = ix0 + kx * g_.dilation_w;
+          const int32_t a = ks + kx * g_.in_c;
+          Clip(a, a + g_.in_c, ix >= 0 && ix < g_.in_w ? row + ix * g_.in_c : nullptr);
+        }
         continue;
       }
       const int32_t a = ks + kx_lo * g_.in_c;
@@ -402,7 +411,7 @@ bool ConvDspApplies(const ConvParams& p, const Dims4& input_dims, const Dims4& w
   (void)input_dims;
   (void)weights_dims;
   (void)output_dims;
-  return p.groups == 1 && p.dilation_w == 1;
+  return p.groups == 1;
 }
 
 // The kernel proper, for the shapes ConvDspApplies() admits (its stack buffers are only
@@ -423,6 +432,7 @@ __attribute__((noinline)) static void ConvDspRun(
   g.stride_h = p.stride_h;
   g.stride_w = p.stride_w;
   g.dilation_h = p.dilation_h;
+  g.dilation_w = p.dilation_w;
   g.pad_top = p.pad_top;
   g.pad_left = p.pad_left;
   g.depth = weights_dims.h * weights_dims.w * weights_dims.c;

@@ -120,6 +120,15 @@ inline void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t
 #endif
 }
 
+inline void MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input,
+                   int8_t* output) {
+#if QINFER_ARM_DSP
+  arm::MeanDsp(p, input_dims, input, output);
+#else
+  ref::MeanHW(p, input_dims, input, output);
+#endif
+}
+
 }  // namespace fast
 }  // namespace kernels
 }  // namespace qinfer

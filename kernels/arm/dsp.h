@@ -22,8 +22,8 @@ void FullyConnectedDsp(const FullyConnectedParams& p, int32_t batches, int32_t i
                        int32_t out_features, const int8_t* input, const int8_t* weights,
                        const int32_t* bias, int8_t* output);
 
-// ref::Conv2D; the DSP path for one group and dilation_w 1 (any filter, stride, padding,
-// dilation_h), else the reference; kernels/arm/conv_dsp.cc. No arena scratch (stack buffers:
+// ref::Conv2D; the DSP path for one group (any filter, stride, padding, dilation), else the
+// reference; kernels/arm/conv_dsp.cc. No arena scratch (stack buffers:
 // 768 bytes, 1152 for K > 64).
 bool ConvDspApplies(const ConvParams& p, const Dims4& input_dims, const Dims4& weights_dims,
                     const Dims4& output_dims);
@@ -58,6 +58,9 @@ void MaxPoolDsp(const PoolParams& p, const Dims4& input_dims, const int8_t* inpu
 bool AvgPoolDspApplies(const PoolParams& p);
 void AvgPoolDsp(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                 const Dims4& output_dims, int8_t* output);
+
+// ref::MeanHW, any shape and rounding mode; kernels/arm/pool_dsp.cc. No scratch.
+void MeanDsp(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output);
 
 #endif  // __ARM_FEATURE_DSP
 

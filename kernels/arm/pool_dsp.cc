@@ -4,7 +4,9 @@
 // at most 256 elements keeps every halfword sum in [-32768, 32512], so the lanes are exact;
 // the means are the reference's (kernels/arm/pool_window.h). Max: SSUB8 sets each byte's GE
 // flag where the new value is not below the running maximum and SEL keeps the larger bytes;
-// the activation clamp is the same pair against the bounds. No scratch.
+// the activation clamp is the same pair against the bounds. Mean over H, W: the same halfword
+// sums over runs of at most 256 pixels, widened into 32-bit totals, each channel finished by
+// the reference's own ref::MeanFromSum (all three rounding modes). No scratch.
 #include "kernels/arm/dsp.h"
 #include "kernels/arm/dsp_ops.h"
 
@@ -126,6 +128,37 @@ void AvgPoolDsp(const PoolParams& p, const Dims4& input_dims, const int8_t* inpu
       *out++ = PoolAverage(sum, count, p);
     }
   });
+}
+
+void MeanDsp(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output) {
+  const int32_t hw = input_dims.h * input_dims.w;
+  const int32_t c_count = input_dims.c;
+  // sum(x - zi) = sum(x) - hw * zi in wrapping 32-bit arithmetic; the verifier bounds the
+  // true sum to int32, so the wrapped value is the reference's.
+  const uint32_t zero_sum = static_cast<uint32_t>(hw) * static_cast<uint32_t>(p.input_zero_point);
+  for (int32_t n = 0; n < input_dims.n; ++n, input += hw * c_count, output += c_count) {
+    int32_t c = 0;
+    for (; c + 4 <= c_count; c += 4) {
+      uint32_t total[4] = {0, 0, 0, 0};  // channels c, c+1, c+2, c+3
+      for (int32_t i = 0; i < hw; i += kMaxInt16Window) {
+        const int32_t run = hw - i < kMaxInt16Window ? hw - i : kMaxInt16Window;
+        int32_t even, odd;
+        SumWindow4(input + i * c_count + c, WordWindow{1, run, c_count, 0}, &even, &odd);
+        total[0] += static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(even)));
+        total[1] += static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(odd)));
+        total[2] += static_cast<uint32_t>(even >> 16);
+        total[3] += static_cast<uint32_t>(odd >> 16);
+      }
+      for (int32_t j = 0; j < 4; ++j) {
+        output[c + j] = ref::MeanFromSum(p, static_cast<int32_t>(total[j] - zero_sum), hw);
+      }
+    }
+    for (; c < c_count; ++c) {
+      uint32_t total = 0;
+      for (int32_t i = 0; i < hw; ++i) total += static_cast<uint32_t>(input[i * c_count + c]);
+      output[c] = ref::MeanFromSum(p, static_cast<int32_t>(total - zero_sum), hw);
+    }
+  }
 }
 
 }  // namespace arm

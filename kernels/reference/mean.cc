@@ -5,10 +5,9 @@
 namespace qinfer {
 namespace kernels {
 namespace ref {
-namespace {
 
 // The verifier bounds |MBQM(sum)| + H*W below 2^31, so neither division can overflow.
-int8_t Finish(const MeanParams& p, int32_t sum, int32_t hw) {
+int8_t MeanFromSum(const MeanParams& p, int32_t sum, int32_t hw) {
   switch (p.rounding) {
     case MeanRounding::kDivideHalfAway: {
       const int32_t scaled = MultiplyByQuantizedMultiplier(sum, p.multiplier, p.shift);
@@ -24,8 +23,6 @@ int8_t Finish(const MeanParams& p, int32_t sum, int32_t hw) {
   }
 }
 
-}  // namespace
-
 void MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output) {
   const int32_t hw = input_dims.h * input_dims.w;
   const int32_t c_count = input_dims.c;
@@ -37,7 +34,7 @@ void MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, i
         acc +=
             static_cast<int32_t>(in_n[static_cast<int64_t>(i) * c_count + c]) - p.input_zero_point;
       }
-      output[static_cast<int64_t>(n) * c_count + c] = Finish(p, acc, hw);
+      output[static_cast<int64_t>(n) * c_count + c] = MeanFromSum(p, acc, hw);
     }
   }
 }
