@@ -17,7 +17,8 @@
 // block's weights are packed on the stack as [K/4][64][4] and each row's 4 activations are
 // broadcast, so accumulators need no horizontal reduction.
 // All int32 sums wrap exactly like the reference's int32 accumulator would (mod 2^32).
-// Stack use of RunConv: < 60 KB (wpack 36 KB, pointers 8 KB, zi buffer 4 KB, rest < 8 KB).
+// Stack use of RunConv: < 100 KB (wpack kBcastK * kNB = 72 KB, VNNI row copies 7.3 KB,
+// pointers 8 KB, zi buffer 4 KB, rest < 8 KB).
 #ifndef QINFER_KERNELS_X86_DRIVER_H_
 #define QINFER_KERNELS_X86_DRIVER_H_
 
@@ -33,7 +34,7 @@ namespace {
 constexpr int32_t kMaxSegments = 128;  // kh * kw in per-tap mode
 constexpr int32_t kZeroBuf = 4096;     // max bytes of one segment
 constexpr int32_t kNB = 64;            // output channels per block
-constexpr int32_t kBcastK = 576;       // max K of the broadcast (packed-weights) path
+constexpr int32_t kBcastK = 1152;      // max K of the broadcast path (3x3 x 128 channels)
 constexpr int32_t kMaxRows = 8;        // max rows per block of any traits class
 
 inline int32_t WrapAdd(int32_t a, int32_t b) {
