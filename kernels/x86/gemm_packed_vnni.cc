@@ -49,8 +49,8 @@ bool RunPacked(const Geometry& g, const int8_t* input, const int8_t* packed,
         const int32_t nbw = PackedBlockWidth(shape, n0);
         const int32_t c0 = grp * ocg + n0;
         const int8_t* wblk = packed + PackedBlockOffset(shape, grp, n0);
-        FillRequant(g.requant, c0, nb, &bp);
-        for (int32_t j = 0; j < kNB + 16; ++j) bp.col_off[j] = j < nb ? folded_bias[c0 + j] : 0;
+        if (g.requant.count != 1 || c0 == 0) FillRequant(g.requant, c0, nb, &bp);
+        FillBias(folded_bias, c0, nb, &bp);
         for (int32_t m0 = 0; m0 < pixels; m0 += kRows) {
           const int32_t mr = pixels - m0 < kRows ? pixels - m0 : kRows;
           for (int32_t i = 0; i < mr; ++i) {
