@@ -13,7 +13,7 @@
 // A traits class K supplies:
 //   kMR, kNR, kNeedWsum (raw = sum w * (a + 128): the caller folds -(128 + zi) * sum(w) and
 //   -zw * sum(a - zi) into the offsets), Micro(), WSum(), Epilogue().
-// VNNI also has a broadcast path (kBroadcast) for K <= kBcastK and >= 32 rows: the channel
+// VNNI also has a broadcast path (kBroadcast) for K <= kBcastK and >= 8 rows: the channel
 // block's weights are packed on the stack as [K/4][64][4] and each row's 4 activations are
 // broadcast, so accumulators need no horizontal reduction.
 // All int32 sums wrap exactly like the reference's int32 accumulator would (mod 2^32).
@@ -122,7 +122,7 @@ bool RunConv(const Geometry& g, const int8_t* input, const int8_t* weights, cons
   for (int32_t i = 0; i < zlen; ++i) zbuf[i] = static_cast<int8_t>(g.zi);
   // Broadcast path (small K, enough rows): the weights of a channel block are packed on the
   // stack as [K/4][64 channels][4] and each row's 4 activations are broadcast.
-  const bool bcast = K::kBroadcast && ktot <= kBcastK && pixels >= 32;
+  const bool bcast = K::kBroadcast && ktot <= kBcastK && pixels >= 8;
   const int32_t mstep = bcast ? K::kMRB : MR;
   alignas(64) int32_t tmp[kMaxRows][kNB + 16];
   for (int32_t i = 0; i < kMaxRows; ++i)
