@@ -13,11 +13,12 @@
 // A traits class K supplies:
 //   kMR, kNR, kNeedWsum (raw = sum w * (a + 128): the caller folds -(128 + zi) * sum(w) and
 //   -zw * sum(a - zi) into the offsets), Micro(), WSum(), Epilogue().
-// VNNI also has a broadcast path (kBroadcast) for K <= kBcastK and >= 32 rows: the channel
+// VNNI also has a broadcast path (kBroadcast) for K <= kBcastK and >= 8 rows: the channel
 // block's weights are packed on the stack as [K/4][64][4] and each row's 4 activations are
 // broadcast, so accumulators need no horizontal reduction.
 // All int32 sums wrap exactly like the reference's int32 accumulator would (mod 2^32).
-// Stack use of RunConv: < 60 KB (wpack 36 KB, pointers 8 KB, zi buffer 4 KB, rest < 8 KB).
+// Stack use of RunConv: < 100 KB (wpack kBcastK * kNB = 72 KB, VNNI row copies 7.3 KB,
+// pointers 8 KB, zi buffer 4 KB, rest < 8 KB).
 #ifndef QINFER_KERNELS_X86_DRIVER_H_
 #define QINFER_KERNELS_X86_DRIVER_H_
 
@@ -33,7 +34,7 @@ namespace {
 constexpr int32_t kMaxSegments = 128;  // kh * kw in per-tap mode
 constexpr int32_t kZeroBuf = 4096;     // max bytes of one segment
 constexpr int32_t kNB = 64;            // output channels per block
-constexpr int32_t kBcastK = 576;       // max K of the broadcast (packed-weights) path
+constexpr int32_t kBcastK = 1152;      // max K of the broadcast path (3x3 x 128 channels)
 constexpr int32_t kMaxRows = 8;        // max rows per block of any traits class
 
 inline int32_t WrapAdd(int32_t a, int32_t b) {
@@ -61,22 +62,29 @@ struct BlockParams {
   alignas(64) int32_t rshift[kNB + 16];
 };
 
+// Straight copy loops (no per-element branch) so the compiler vectorizes them: for small ops
+// filling the block parameters costs as much as the arithmetic.
 inline void FillRequant(const Requant& rq, int32_t c0, int32_t nb, BlockParams* bp) {
-  if (rq.count == 1) {
-    const int32_t m = rq.multiplier[0], s = rq.shift[0];
-    const int32_t l = s > 0 ? s : 0, r = s > 0 ? 0 : -s;
-    for (int32_t j = 0; j < kNB + 16; ++j) bp->mult[j] = m, bp->lshift[j] = l, bp->rshift[j] = r;
-    return;
-  }
-  const int32_t* mp = rq.multiplier + c0;
-  const int32_t* sp = rq.shift + c0;
-  for (int32_t j = 0; j < nb; ++j) {
-    const int32_t s = sp[j];
-    bp->mult[j] = mp[j];
+  const bool per_tensor = rq.count == 1;
+  const int32_t* mp = rq.multiplier + (per_tensor ? 0 : c0);
+  const int32_t* sp = rq.shift + (per_tensor ? 0 : c0);
+  const int32_t n = per_tensor ? kNB + 16 : nb;
+  for (int32_t j = 0; j < n; ++j) {
+    const int32_t s = sp[per_tensor ? 0 : j];
+    bp->mult[j] = mp[per_tensor ? 0 : j];
     bp->lshift[j] = s > 0 ? s : 0;
     bp->rshift[j] = s > 0 ? 0 : -s;
   }
-  for (int32_t j = nb; j < kNB + 16; ++j) bp->mult[j] = 0, bp->lshift[j] = 0, bp->rshift[j] = 0;
+  for (int32_t j = n; j < kNB + 16; ++j) bp->mult[j] = 0, bp->lshift[j] = 0, bp->rshift[j] = 0;
+}
+
+// col_off[j] = bias[c0 + j] (0 without bias) for j < nb, 0 past the block.
+inline void FillBias(const int32_t* bias, int32_t c0, int32_t nb, BlockParams* bp) {
+  int32_t j = 0;
+  if (bias != nullptr) {
+    for (; j < nb; ++j) bp->col_off[j] = bias[c0 + j];
+  }
+  for (; j < kNB + 16; ++j) bp->col_off[j] = 0;
 }
 
 template <class K, int MR, bool W>
@@ -114,7 +122,7 @@ bool RunConv(const Geometry& g, const int8_t* input, const int8_t* weights, cons
   for (int32_t i = 0; i < zlen; ++i) zbuf[i] = static_cast<int8_t>(g.zi);
   // Broadcast path (small K, enough rows): the weights of a channel block are packed on the
   // stack as [K/4][64 channels][4] and each row's 4 activations are broadcast.
-  const bool bcast = K::kBroadcast && ktot <= kBcastK && pixels >= 32;
+  const bool bcast = K::kBroadcast && ktot <= kBcastK && pixels >= 8;
   const int32_t mstep = bcast ? K::kMRB : MR;
   alignas(64) int32_t tmp[kMaxRows][kNB + 16];
   for (int32_t i = 0; i < kMaxRows; ++i)
@@ -132,10 +140,9 @@ bool RunConv(const Geometry& g, const int8_t* input, const int8_t* weights, cons
       for (int32_t n0 = 0; n0 < ocg; n0 += kNB) {
         const int32_t nb = ocg - n0 < kNB ? ocg - n0 : kNB;
         const int32_t c0 = grp * ocg + n0;  // first output channel of the block
-        FillRequant(g.requant, c0, nb, &bp);
-        for (int32_t j = 0; j < kNB + 16; ++j) {
-          bp.col_off[j] = j < nb && bias != nullptr ? bias[c0 + j] : 0;
-        }
+        // Per-tensor parameters are the same for every block.
+        if (g.requant.count != 1 || c0 == 0) FillRequant(g.requant, c0, nb, &bp);
+        FillBias(bias, c0, nb, &bp);
         if constexpr (K::kBroadcast) {
           if (bcast) {
             K::PackW(weights + static_cast<int64_t>(c0) * ktot, ktot, nb, wpack, wsum);
@@ -274,9 +281,8 @@ bool RunDepthwise(const ConvParams& p, const Dims4& in, const Dims4& w, const in
   BlockParams bp;
   for (int32_t c0 = 0; c0 < C; c0 += kNB) {
     const int32_t nb = C - c0 < kNB ? C - c0 : kNB;
-    FillRequant(p.requant, c0, nb, &bp);
-    for (int32_t j = 0; j < kNB + 16; ++j)
-      bp.col_off[j] = j < nb && bias != nullptr ? bias[c0 + j] : 0;
+    if (p.requant.count != 1 || c0 == 0) FillRequant(p.requant, c0, nb, &bp);
+    FillBias(bias, c0, nb, &bp);
     for (int32_t n = 0; n < out.n; ++n) {
       const int8_t* in_n = input + static_cast<int64_t>(n) * in.h * in.w * in.c;
       for (int32_t oy = 0; oy < out.h; ++oy) {

@@ -11,6 +11,7 @@
 #include "kernels/x86/driver.h"
 #include "kernels/x86/internal.h"
 #include "kernels/x86/vnni_common.h"
+#include "kernels/x86/vnni_tile.h"
 
 namespace qinfer {
 namespace kernels {
@@ -30,13 +31,13 @@ struct Vnni {
   static constexpr int32_t kMR = 4, kNR = 4;
   static constexpr bool kNeedWsum = true;
   static constexpr bool kBroadcast = true;
-  static constexpr int32_t kMRB = 6;
+  static constexpr int32_t kMRB = kTileRows;
 
   // wpack[k4][64 channels][4 bytes], zero past nb channels and past K; wsum[j] = sum(w[j]).
   // Whole 4-byte groups are gathered 16 channels at a time; a last partial group is scalar.
   static void PackW(const int8_t* w, int32_t ktot, int32_t nb, int8_t* wpack, int32_t* wsum) {
     const int32_t k4 = (ktot + 3) / 4, full = ktot / 4;
-    const int32_t nj = (nb + 15) / 16;  // BcastMicro reads only these channels
+    const int32_t nj = (nb + 15) / 16;  // the tile reads only these channels
     const __m512i ones = _mm512_set1_epi8(1);
     const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     for (int32_t jj = 0; jj < nj; ++jj) {
@@ -66,37 +67,6 @@ struct Vnni {
     }
   }
 
-  template <int R, int J>
-  static void BcastMicro(const int8_t (*apack)[kBcastK + 64], int32_t k4, const int8_t* wpack,
-                         int32_t* out, int32_t ldo) {
-    __m512i acc[R][J];
-    for (int i = 0; i < R; ++i)
-      for (int j = 0; j < J; ++j) acc[i][j] = _mm512_setzero_si512();
-    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-    for (int32_t q = 0; q < k4; ++q) {
-      __m512i w[J];
-      for (int j = 0; j < J; ++j) w[j] = _mm512_load_si512(wpack + q * kNB * 4 + j * 64);
-      for (int i = 0; i < R; ++i) {
-        const __m512i x = _mm512_xor_si512(
-            _mm512_broadcastd_epi32(_mm_loadu_si32(apack[i] + q * 4)), flip);
-        for (int j = 0; j < J; ++j) acc[i][j] = _mm512_dpbusd_epi32(acc[i][j], x, w[j]);
-      }
-    }
-    for (int i = 0; i < R; ++i)
-      for (int j = 0; j < J; ++j) _mm512_storeu_si512(out + i * ldo + j * 16, acc[i][j]);
-  }
-
-  template <int R>
-  static void BcastJ(int32_t nj, const int8_t (*apack)[kBcastK + 64], int32_t k4,
-                     const int8_t* wpack, int32_t* out, int32_t ldo) {
-    switch (nj) {
-      case 1: BcastMicro<R, 1>(apack, k4, wpack, out, ldo); break;
-      case 2: BcastMicro<R, 2>(apack, k4, wpack, out, ldo); break;
-      case 3: BcastMicro<R, 3>(apack, k4, wpack, out, ldo); break;
-      default: BcastMicro<R, 4>(apack, k4, wpack, out, ldo); break;
-    }
-  }
-
   // Raw sums of mr rows x nb channels of the packed weights; rows gathered to the stack.
   static void Bcast(const int8_t* const* a, int32_t nseg, int32_t seglen, int32_t mr,
                     int32_t ktot, const int8_t* wpack, int32_t nb, int32_t* out, int32_t ldo) {
@@ -114,15 +84,10 @@ struct Vnni {
       }
       for (int32_t k = ktot; k < k4 * 4; ++k) apack[i][k] = 0;
     }
-    const int32_t nj = (nb + 15) / 16;
-    switch (mr) {
-      case 1: BcastJ<1>(nj, apack, k4, wpack, out, ldo); break;
-      case 2: BcastJ<2>(nj, apack, k4, wpack, out, ldo); break;
-      case 3: BcastJ<3>(nj, apack, k4, wpack, out, ldo); break;
-      case 4: BcastJ<4>(nj, apack, k4, wpack, out, ldo); break;
-      case 5: BcastJ<5>(nj, apack, k4, wpack, out, ldo); break;
-      default: BcastJ<6>(nj, apack, k4, wpack, out, ldo); break;
-    }
+    // One "tap" of ktot bytes per row against the [k4][kNB][4] block: the shared tile.
+    const int8_t* rows[kMRB];
+    for (int32_t i = 0; i < mr; ++i) rows[i] = apack[i];
+    TileRJ(mr, (nb + 15) / 16, rows, 1, ktot, wpack, kNB, out, ldo);
   }
 
   // One 64-byte k step of R rows x 4 channels (and optionally the weight sums).

@@ -59,7 +59,7 @@ void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn) {
     const int32_t batches = rng.Chance(30)   ? 1
                             : rng.Chance(20) ? rng.Uniform(30, 50)  // broadcast path
                                              : rng.Uniform(1, 9);
-    const int32_t in = rng.Chance(20) ? rng.Uniform(1, 700) : rng.Uniform(1, 200);
+    const int32_t in = rng.Chance(20) ? rng.Uniform(1, 1300) : rng.Uniform(1, 200);
     const int32_t out = rng.Uniform(1, 140);
     FullyConnectedParams p;
     p.input_zero_point = rng.ZeroPoint();
