@@ -663,6 +663,8 @@ void RunNode(const Node& n, const std::string& label, int opset,
         } else if (shape[d] < 0) {
           Bad(n, label, "negative dimension in shape");
         } else {
+          if (shape[d] != 0 && known > std::numeric_limits<int64_t>::max() / shape[d])
+            Bad(n, label, Cat("shape ", ShapeStr(shape), " is too large"));
           known *= shape[d];
         }
       }
