@@ -243,7 +243,14 @@ bool SoftmaxParams(float beta, float input_scale, int32_t* input_multiplier,
   return true;
 }
 
-bool LogisticTable(float input_scale, int32_t input_zero_point, int8_t* table, std::string* why) {
+namespace {
+
+// TFLite's int8 LOGISTIC and TANH tables: the input rescaled to Q4 fixed point with TFLite's
+// multiplier, saturated outside +-radius, the gemmlowp function applied, and its Q0 result
+// rounded to the output (`Q0ToInt8` differs: logistic's output zero point is -128, tanh's 0).
+template <typename Function, typename Q0ToInt8>
+bool Q4FunctionTable(float input_scale, int32_t input_zero_point, Function function,
+                     Q0ToInt8 q0_to_int8, int8_t* table, std::string* why) {
   int32_t multiplier = 0, left_shift = 0;
   int64_t radius = 0;
   if (!FixedPoint4Input(input_scale, &multiplier, &left_shift, &radius, why)) return false;
@@ -261,38 +268,30 @@ bool LogisticTable(float input_scale, int32_t input_zero_point, int8_t* table, s
         *why = "input rescaling overflows";
         return false;
       }
-      const int32_t out_q0 = gemmlowp::logistic(F4::FromRaw(in_q4)).raw();
-      out = Clamp8(static_cast<int64_t>(gemmlowp::RoundingDivideByPOT(out_q0, 31 - 8)) - 128);
+      out = q0_to_int8(function(F4::FromRaw(in_q4)).raw());
     }
     table[x + 128] = static_cast<int8_t>(out);
   }
   return true;
 }
 
+}  // namespace
+
+bool LogisticTable(float input_scale, int32_t input_zero_point, int8_t* table, std::string* why) {
+  return Q4FunctionTable(
+      input_scale, input_zero_point,
+      [](gemmlowp::FixedPoint<int32_t, 4> v) { return gemmlowp::logistic(v); },
+      [](int32_t q0) {
+        return Clamp8(static_cast<int64_t>(gemmlowp::RoundingDivideByPOT(q0, 31 - 8)) - 128);
+      },
+      table, why);
+}
+
 bool TanhTable(float input_scale, int32_t input_zero_point, int8_t* table, std::string* why) {
-  int32_t multiplier = 0, left_shift = 0;
-  int64_t radius = 0;
-  if (!FixedPoint4Input(input_scale, &multiplier, &left_shift, &radius, why)) return false;
-  using F4 = gemmlowp::FixedPoint<int32_t, 4>;
-  for (int32_t x = -128; x <= 127; ++x) {
-    const int32_t input = x - input_zero_point;
-    int32_t out;
-    if (input <= -radius) {
-      out = -128;
-    } else if (input >= radius) {
-      out = 127;
-    } else {
-      int32_t in_q4 = 0;
-      if (!MultiplyByQuantizedMultiplier(input, multiplier, left_shift, &in_q4)) {
-        *why = "input rescaling overflows";
-        return false;
-      }
-      const int32_t out_q0 = gemmlowp::tanh(F4::FromRaw(in_q4)).raw();
-      out = Clamp8(gemmlowp::RoundingDivideByPOT(out_q0, 31 - 7));
-    }
-    table[x + 128] = static_cast<int8_t>(out);
-  }
-  return true;
+  return Q4FunctionTable(
+      input_scale, input_zero_point,
+      [](gemmlowp::FixedPoint<int32_t, 4> v) { return gemmlowp::tanh(v); },
+      [](int32_t q0) { return Clamp8(gemmlowp::RoundingDivideByPOT(q0, 31 - 7)); }, table, why);
 }
 
 bool HardSwishTable(float input_scale, int32_t input_zero_point, float output_scale,

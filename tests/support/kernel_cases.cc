@@ -82,46 +82,80 @@ void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn) {
   }
 }
 
+namespace {
+
+// A random window: kernel 1..5, stride 1..3, dilation 2 sometimes, padding below the kernel.
+struct Window {
+  int32_t kh, kw, pad_bottom, pad_right;
+};
+
+Window DrawWindow(Rng& rng, ConvParams* p) {
+  Window w;
+  w.kh = rng.Uniform(1, 5), w.kw = rng.Uniform(1, 5);
+  p->stride_h = rng.Uniform(1, 3), p->stride_w = rng.Uniform(1, 3);
+  p->dilation_h = rng.Chance(20) ? 2 : 1, p->dilation_w = rng.Chance(20) ? 2 : 1;
+  p->pad_top = rng.Uniform(0, w.kh - 1), p->pad_left = rng.Uniform(0, w.kw - 1);
+  w.pad_bottom = rng.Uniform(0, w.kh - 1), w.pad_right = rng.Uniform(0, w.kw - 1);
+  return w;
+}
+
+// The output height and width of `win` over `in_d`; false if the window does not fit.
+bool OutputSize(const ConvParams& p, const Window& win, const Dims4& in_d, int32_t* oh,
+                int32_t* ow) {
+  const int32_t eh = (win.kh - 1) * p.dilation_h + 1, ew = (win.kw - 1) * p.dilation_w + 1;
+  const int32_t ph = in_d.h + p.pad_top + win.pad_bottom, pw = in_d.w + p.pad_left + win.pad_right;
+  if (ph < eh || pw < ew) return false;
+  *oh = (ph - eh) / p.stride_h + 1;
+  *ow = (pw - ew) / p.stride_w + 1;
+  return true;
+}
+
+// Draws quantization, data and bias for one conv-shaped case and compares `fn` with `want_fn`
+// (the reference) byte for byte; returns the description of a mismatch, empty if equal.
+template <typename RefFn>
+::testing::AssertionResult RunConvCase(Rng& rng, ConvParams p, const Dims4& in_d,
+                                       const Dims4& w_d, const Dims4& out_d, RefFn ref_fn,
+                                       ConvFn fn) {
+  p.input_zero_point = rng.ZeroPoint();
+  p.output_zero_point = rng.ZeroPoint();
+  Activation(rng, &p.act_min, &p.act_max);
+  const RequantData rq = MakeRequant(rng, out_d.c);
+  p.requant = rq.view();
+  const auto x = rng.Bytes(FlatSize(in_d));
+  const auto w = rng.Bytes(FlatSize(w_d));
+  bool null_bias;
+  const auto bias = Bias(rng, out_d.c, &null_bias);
+  const int32_t* b = null_bias ? nullptr : bias.data();
+  std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
+  ref_fn(p, in_d, x.data(), w_d, w.data(), b, out_d, want.data());
+  fn(p, in_d, x.data(), w_d, w.data(), b, out_d, got.data());
+  if (std::memcmp(want.data(), got.data(), want.size()) == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "in " << in_d.n << "x" << in_d.h << "x" << in_d.w << "x" << in_d.c << " k "
+         << w_d.h << "x" << w_d.w << " s " << p.stride_h << "," << p.stride_w << " d "
+         << p.dilation_h << "," << p.dilation_w << " pad " << p.pad_top << "," << p.pad_left
+         << " g " << p.groups << " m " << p.depth_multiplier << " oc " << out_d.c;
+}
+
+}  // namespace
+
 void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
   Rng rng(seed);
   int done = 0;
   while (done < cases) {
-    const int32_t kh = rng.Uniform(1, 5), kw = rng.Uniform(1, 5);
     ConvParams p;
-    p.stride_h = rng.Uniform(1, 3), p.stride_w = rng.Uniform(1, 3);
-    p.dilation_h = rng.Chance(20) ? 2 : 1, p.dilation_w = rng.Chance(20) ? 2 : 1;
-    p.pad_top = rng.Uniform(0, kh - 1), p.pad_left = rng.Uniform(0, kw - 1);
-    const int32_t pad_bottom = rng.Uniform(0, kh - 1), pad_right = rng.Uniform(0, kw - 1);
+    const Window win = DrawWindow(rng, &p);
     p.groups = rng.Chance(20) ? rng.Uniform(2, 4) : 1;
     p.depth_multiplier = 1;
     const int32_t cg = rng.Chance(15) ? rng.Uniform(60, 140) : rng.Uniform(1, 40);
     const int32_t ocg = rng.Chance(20) ? rng.Uniform(50, 90) : rng.Uniform(1, 20);
     const Dims4 in_d{rng.Uniform(1, 2), rng.Uniform(1, 12), rng.Uniform(1, 12), cg * p.groups};
-    const int32_t eh = (kh - 1) * p.dilation_h + 1, ew = (kw - 1) * p.dilation_w + 1;
-    const int32_t oh = (in_d.h + p.pad_top + pad_bottom - eh) / p.stride_h + 1;
-    const int32_t ow = (in_d.w + p.pad_left + pad_right - ew) / p.stride_w + 1;
-    if (in_d.h + p.pad_top + pad_bottom < eh || in_d.w + p.pad_left + pad_right < ew) continue;
+    int32_t oh, ow;
+    if (!OutputSize(p, win, in_d, &oh, &ow)) continue;
     const Dims4 out_d{in_d.n, oh, ow, ocg * p.groups};
-    const Dims4 w_d{out_d.c, kh, kw, cg};
-    if (FlatSize(out_d) * kh * kw * cg > 400000) continue;
-    p.input_zero_point = rng.ZeroPoint();
-    p.output_zero_point = rng.ZeroPoint();
-    Activation(rng, &p.act_min, &p.act_max);
-    const RequantData rq = MakeRequant(rng, out_d.c);
-    p.requant = rq.view();
-    const auto x = rng.Bytes(FlatSize(in_d));
-    const auto w = rng.Bytes(FlatSize(w_d));
-    bool null_bias;
-    const auto bias = Bias(rng, out_d.c, &null_bias);
-    const int32_t* b = null_bias ? nullptr : bias.data();
-    std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
-    ref::Conv2D(p, in_d, x.data(), w_d, w.data(), b, out_d, want.data());
-    fn(p, in_d, x.data(), w_d, w.data(), b, out_d, got.data());
-    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
-        << "case " << done << " in " << in_d.h << "x" << in_d.w << "x" << in_d.c << " k " << kh
-        << "x" << kw << " s " << p.stride_h << "," << p.stride_w << " d " << p.dilation_h
-        << "," << p.dilation_w << " pad " << p.pad_top << "," << p.pad_left << " g "
-        << p.groups << " oc " << out_d.c;
+    const Dims4 w_d{out_d.c, win.kh, win.kw, cg};
+    if (FlatSize(out_d) * win.kh * win.kw * cg > 400000) continue;
+    ASSERT_TRUE(RunConvCase(rng, p, in_d, w_d, out_d, ref::Conv2D, fn)) << "case " << done;
     ++done;
   }
 }
@@ -130,40 +164,20 @@ void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
   Rng rng(seed);
   int done = 0;
   while (done < cases) {
-    const int32_t kh = rng.Uniform(1, 5), kw = rng.Uniform(1, 5);
     ConvParams p;
-    p.stride_h = rng.Uniform(1, 3), p.stride_w = rng.Uniform(1, 3);
-    p.dilation_h = rng.Chance(20) ? 2 : 1, p.dilation_w = rng.Chance(20) ? 2 : 1;
-    p.pad_top = rng.Uniform(0, kh - 1), p.pad_left = rng.Uniform(0, kw - 1);
-    const int32_t pad_bottom = rng.Uniform(0, kh - 1), pad_right = rng.Uniform(0, kw - 1);
+    const Window win = DrawWindow(rng, &p);
     p.groups = 1;
     p.depth_multiplier = rng.Chance(10) ? rng.Uniform(2, 3) : 1;
     const int32_t ic = rng.Chance(20) ? rng.Uniform(60, 150) : rng.Uniform(1, 40);
     // Wide rows sometimes: runs of 4 and 8 pixels with the whole window inside the input.
     const int32_t in_w = rng.Chance(25) ? rng.Uniform(15, 40) : rng.Uniform(1, 14);
     const Dims4 in_d{rng.Uniform(1, 2), rng.Uniform(1, 14), in_w, ic};
-    const int32_t eh = (kh - 1) * p.dilation_h + 1, ew = (kw - 1) * p.dilation_w + 1;
-    if (in_d.h + p.pad_top + pad_bottom < eh || in_d.w + p.pad_left + pad_right < ew) continue;
-    const int32_t oh = (in_d.h + p.pad_top + pad_bottom - eh) / p.stride_h + 1;
-    const int32_t ow = (in_d.w + p.pad_left + pad_right - ew) / p.stride_w + 1;
+    int32_t oh, ow;
+    if (!OutputSize(p, win, in_d, &oh, &ow)) continue;
     const Dims4 out_d{in_d.n, oh, ow, ic * p.depth_multiplier};
-    const Dims4 w_d{1, kh, kw, out_d.c};
-    p.input_zero_point = rng.ZeroPoint();
-    p.output_zero_point = rng.ZeroPoint();
-    Activation(rng, &p.act_min, &p.act_max);
-    const RequantData rq = MakeRequant(rng, out_d.c);
-    p.requant = rq.view();
-    const auto x = rng.Bytes(FlatSize(in_d));
-    const auto w = rng.Bytes(FlatSize(w_d));
-    bool null_bias;
-    const auto bias = Bias(rng, out_d.c, &null_bias);
-    const int32_t* b = null_bias ? nullptr : bias.data();
-    std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
-    ref::DepthwiseConv2D(p, in_d, x.data(), w_d, w.data(), b, out_d, want.data());
-    fn(p, in_d, x.data(), w_d, w.data(), b, out_d, got.data());
-    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
-        << "case " << done << " in " << in_d.h << "x" << in_d.w << "x" << in_d.c << " k " << kh
-        << "x" << kw << " m " << p.depth_multiplier;
+    const Dims4 w_d{1, win.kh, win.kw, out_d.c};
+    ASSERT_TRUE(RunConvCase(rng, p, in_d, w_d, out_d, ref::DepthwiseConv2D, fn))
+        << "case " << done;
     ++done;
   }
 }
