@@ -292,6 +292,16 @@ json Op(const std::string& type, json inputs, const std::string& output, json pa
           {"params", std::move(params)}};
 }
 
+// bias_mode 0: an int32 bias tensor; 1: the bias input given as null; 2: no bias input.
+void AddBias(int bias_mode, const Vec& b, json* tensors, json* inputs) {
+  if (bias_mode == 0) {
+    tensors->push_back(Int32("bias", b));
+    inputs->push_back("bias");
+  } else if (bias_mode == 1) {
+    inputs->push_back(nullptr);
+  }
+}
+
 json Case(const std::string& name, json tensors, json ops) {
   return {{"format", "qinfer-conformance/1"}, {"name", name}, {"description", "test"},
           {"tags", json::array()}, {"tensors", std::move(tensors)}, {"ops", std::move(ops)}};
@@ -479,12 +489,7 @@ json ConvCase(int64_t groups, int64_t dilation, int bias_mode, uint64_t seed) {
   json tensors = {Int8("input", "input", xs, zx, x), Int8("weights", "constant", ws, 0, w),
                   Int8("output", "output", os, zo, y)};
   json inputs = {"input", "weights"};
-  if (bias_mode == 0) {
-    tensors.push_back(Int32("bias", b));
-    inputs.push_back("bias");
-  } else if (bias_mode == 1) {
-    inputs.push_back(nullptr);
-  }
+  AddBias(bias_mode, b, &tensors, &inputs);
   return Case("built__conv", tensors,
               {Op("conv2d", inputs, "output",
                   ConvParamsJson(g, "groups", groups, zx, zo, mult, shift, -90, 100))});
@@ -519,12 +524,7 @@ json DepthwiseCase(int64_t M, int64_t dilation, int bias_mode, uint64_t seed) {
   json tensors = {Int8("input", "input", xs, zx, x), Int8("weights", "constant", ws, 0, w),
                   Int8("output", "output", os, zo, y)};
   json inputs = {"input", "weights"};
-  if (bias_mode == 0) {
-    tensors.push_back(Int32("bias", b));
-    inputs.push_back("bias");
-  } else if (bias_mode == 1) {
-    inputs.push_back(nullptr);
-  }
+  AddBias(bias_mode, b, &tensors, &inputs);
   return Case("built__depthwise", tensors,
               {Op("depthwise_conv2d", inputs, "output",
                   ConvParamsJson(g, "depth_multiplier", M, zx, zo, mult, shift, -128, 127))});
@@ -549,12 +549,7 @@ json FcCase(const Vec& xs, int64_t zw, int bias_mode, uint64_t seed) {
   json tensors = {Int8("input", "input", xs, zx, x), Int8("weights", "constant", {OUT, IN}, zw, w),
                   Int8("output", "output", {batches, OUT}, zo, y)};
   json inputs = {"input", "weights"};
-  if (bias_mode == 0) {
-    tensors.push_back(Int32("bias", b));
-    inputs.push_back("bias");
-  } else if (bias_mode == 1) {
-    inputs.push_back(nullptr);
-  }
+  AddBias(bias_mode, b, &tensors, &inputs);
   return Case("built__fc", tensors,
               {Op("fully_connected", inputs, "output",
                   {{"input_zero_point", zx}, {"weights_zero_point", zw},

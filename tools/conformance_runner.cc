@@ -401,6 +401,26 @@ RequantLists GetRequant(const Op& op, int64_t channels) {
   return r;
 }
 
+// The output of a requantizing op (conv, depthwise, fully connected) with its zero point,
+// multiplier/shift lists and activation range, each checked; `numel` against the runner limit.
+struct RequantOutput {
+  Tensor* out;
+  int32_t zero_point, act_min, act_max;
+  RequantLists rq;
+};
+
+RequantOutput MakeRequantOutput(const Op& op, const std::vector<int32_t>& out_shape,
+                                int64_t numel, int64_t channels) {
+  if (numel > kMaxElements)
+    Refuse(Cat(op.ctx(), ": output ", ShapeString(out_shape), " exceeds the runner limit"));
+  RequantOutput r;
+  r.out = &op.Output(out_shape);
+  r.zero_point = op.ZeroPointParam("output_zero_point", *r.out);
+  r.rq = GetRequant(op, channels);
+  CheckActivationRange(op, &r.act_min, &r.act_max);
+  return r;
+}
+
 kn::Requant AsRequant(const RequantLists& r) {
   return kn::Requant{r.multiplier.data(), r.shift.data(),
                      static_cast<int32_t>(r.multiplier.size())};
@@ -519,13 +539,10 @@ void RunConv(Op& op, bool depthwise) {
   const int32_t OW =
       ConvExtent(op, "width", W, g.pad_left, g.pad_right, KW, g.dilation_w, g.stride_w);
   std::vector<int32_t> out_shape = {static_cast<int32_t>(N), OH, OW, static_cast<int32_t>(OC)};
-  if (N * OH * OW * OC > kMaxElements)
-    Refuse(Cat(op.ctx(), ": output ", ShapeString(out_shape), " exceeds the runner limit"));
-  Tensor& out = op.Output(out_shape);
-  const int32_t zo = op.ZeroPointParam("output_zero_point", out);
-  const RequantLists rq = GetRequant(op, OC);
-  int32_t act_min, act_max;
-  CheckActivationRange(op, &act_min, &act_max);
+  const RequantOutput ro = MakeRequantOutput(op, out_shape, N * OH * OW * OC, OC);
+  Tensor& out = *ro.out;
+  const int32_t zo = ro.zero_point, act_min = ro.act_min, act_max = ro.act_max;
+  const RequantLists& rq = ro.rq;
 
   // acc (bias included) and acc * 2^max(shift, 0) must fit int32 (FORMAT.md 5 and 6.1). A
   // per-channel bound settles almost every case; only if it does not are the exact
@@ -624,13 +641,10 @@ void RunFullyConnected(Op& op) {
   const int32_t zw = op.ZeroPointParam("weights_zero_point", w);
   const std::vector<int32_t> out_shape = {static_cast<int32_t>(batches),
                                           static_cast<int32_t>(OUT)};
-  if (batches * OUT > kMaxElements)
-    Refuse(Cat(op.ctx(), ": output ", ShapeString(out_shape), " exceeds the runner limit"));
-  Tensor& out = op.Output(out_shape);
-  const int32_t zo = op.ZeroPointParam("output_zero_point", out);
-  const RequantLists rq = GetRequant(op, OUT);
-  int32_t act_min, act_max;
-  CheckActivationRange(op, &act_min, &act_max);
+  const RequantOutput ro = MakeRequantOutput(op, out_shape, batches * OUT, OUT);
+  Tensor& out = *ro.out;
+  const int32_t zo = ro.zero_point, act_min = ro.act_min, act_max = ro.act_max;
+  const RequantLists& rq = ro.rq;
 
   const int64_t max_x = MaxAbsDiff(in.data8, zi);
   bool bound_ok = true;
