@@ -16,37 +16,22 @@
 
 #include "converter/npy.h"
 #include "converter/onnx_builder.h"
+#include "tests/support/scratch_files.h"
 
 namespace qinfer {
 namespace converter {
 namespace {
 
 const std::string kModels = std::string(QINFER_SOURCE_DIR) + "/models/";
-// Per process: ctest runs the tests of this file in parallel processes.
 const std::string kDir =
-    std::string(QINFER_BINARY_DIR) + "/converter_cli_test." + std::to_string(getpid()) + "/";
-// Removed when the tests end, so runs leave no directories behind in the build tree.
-class RemoveScratchDir : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(kDir, ignored);
-  }
-};
-::testing::Environment* const kRemoveScratchDir =
-    ::testing::AddGlobalTestEnvironment(new RemoveScratchDir);
+    testing_support::ScratchDir(QINFER_BINARY_DIR, "converter_cli_test");
 
 struct ToolRun {
   int status;
   std::string out, err;
 };
 
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using testing_support::Slurp;
 
 bool Exists(const std::string& path) {
   struct stat st;

@@ -37,6 +37,7 @@
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
 #include "tests/fuzz/fuzz_entry.h"
+#include "tests/support/scratch_files.h"
 
 namespace qinfer {
 namespace {
@@ -46,26 +47,10 @@ using converter::OnnxAttr;
 using converter::OnnxBuilder;
 
 const std::string kFuzzDir = std::string(QINFER_SOURCE_DIR) + "/tests/fuzz/";
-// Per process: ctest runs the tests of this file in parallel processes.
 const std::string kTmp =
-    std::string(QINFER_BINARY_DIR) + "/fault_test." + std::to_string(getpid()) + "/";
-// Removed when the tests end, so runs leave no directories behind in the build tree.
-class RemoveScratchDir : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(kTmp, ignored);
-  }
-};
-::testing::Environment* const kRemoveScratchDir =
-    ::testing::AddGlobalTestEnvironment(new RemoveScratchDir);
+    testing_support::ScratchDir(QINFER_BINARY_DIR, "fault_test");
 
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using testing_support::Slurp;
 
 bool Exists(const std::string& path) {
   struct stat st;

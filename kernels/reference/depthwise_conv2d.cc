@@ -1,6 +1,7 @@
 // Reference int8 depthwise conv2d (FORMAT.md 6.2).
 #include "kernels/fixedpoint.h"
 #include "kernels/reference.h"
+#include "kernels/reference/requant_output.h"
 
 namespace qinfer {
 namespace kernels {
@@ -35,11 +36,8 @@ void DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t*
               acc += w * (x - zi);
             }
           }
-          const int32_t r = RequantIndex(p.requant, oc);
-          const int32_t scaled =
-              MultiplyByQuantizedMultiplier(acc, p.requant.multiplier[r], p.requant.shift[r]);
           output[((static_cast<int64_t>(n) * out_h + oy) * out_w + ox) * out_c + oc] =
-              AddZeroPointAndClamp(scaled, p.output_zero_point, p.act_min, p.act_max);
+              RequantOutput(acc, p.requant, oc, p.output_zero_point, p.act_min, p.act_max);
         }
       }
     }

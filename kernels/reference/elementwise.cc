@@ -41,10 +41,12 @@ inline int8_t MulOne(const MulParams& p, int32_t x1, int32_t x2) {
   return AddZeroPointAndClamp(scaled, p.output_zero_point, p.act_min, p.act_max);
 }
 
-}  // namespace
-
-void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
-         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output) {
+// Applies `one(p, a, b)` (a lambda, so each op gets its own inlined loop) over the broadcast
+// output, in NHWC order.
+template <typename Params, typename One>
+void BroadcastBinary(const Params& p, One one, const Dims4& input1_dims, const int8_t* input1,
+                     const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims,
+                     int8_t* output) {
   const Strides s1 = BroadcastStrides(input1_dims);
   const Strides s2 = BroadcastStrides(input2_dims);
   int8_t* out = output;
@@ -54,29 +56,27 @@ void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
         const int8_t* a = input1 + n * s1.n + h * s1.h + w * s1.w;
         const int8_t* b = input2 + n * s2.n + h * s2.h + w * s2.w;
         for (int32_t c = 0; c < output_dims.c; ++c) {
-          *out++ = AddOne(p, a[c * s1.c], b[c * s2.c]);
+          *out++ = one(p, a[c * s1.c], b[c * s2.c]);
         }
       }
     }
   }
 }
 
+}  // namespace
+
+void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output) {
+  BroadcastBinary(
+      p, [](const AddParams& q, int32_t a, int32_t b) { return AddOne(q, a, b); }, input1_dims,
+      input1, input2_dims, input2, output_dims, output);
+}
+
 void Mul(const MulParams& p, const Dims4& input1_dims, const int8_t* input1,
          const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output) {
-  const Strides s1 = BroadcastStrides(input1_dims);
-  const Strides s2 = BroadcastStrides(input2_dims);
-  int8_t* out = output;
-  for (int32_t n = 0; n < output_dims.n; ++n) {
-    for (int32_t h = 0; h < output_dims.h; ++h) {
-      for (int32_t w = 0; w < output_dims.w; ++w) {
-        const int8_t* a = input1 + n * s1.n + h * s1.h + w * s1.w;
-        const int8_t* b = input2 + n * s2.n + h * s2.h + w * s2.w;
-        for (int32_t c = 0; c < output_dims.c; ++c) {
-          *out++ = MulOne(p, a[c * s1.c], b[c * s2.c]);
-        }
-      }
-    }
-  }
+  BroadcastBinary(
+      p, [](const MulParams& q, int32_t a, int32_t b) { return MulOne(q, a, b); }, input1_dims,
+      input1, input2_dims, input2, output_dims, output);
 }
 
 }  // namespace ref

@@ -1,6 +1,7 @@
 // Reference int8 fully connected (FORMAT.md 6.3).
 #include "kernels/fixedpoint.h"
 #include "kernels/reference.h"
+#include "kernels/reference/requant_output.h"
 
 namespace qinfer {
 namespace kernels {
@@ -19,11 +20,8 @@ void FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_f
       for (int32_t i = 0; i < in_features; ++i) {
         acc += (static_cast<int32_t>(w[i]) - zw) * (static_cast<int32_t>(x[i]) - zi);
       }
-      const int32_t r = RequantIndex(p.requant, o);
-      const int32_t scaled =
-          MultiplyByQuantizedMultiplier(acc, p.requant.multiplier[r], p.requant.shift[r]);
       output[static_cast<int64_t>(b) * out_features + o] =
-          AddZeroPointAndClamp(scaled, p.output_zero_point, p.act_min, p.act_max);
+          RequantOutput(acc, p.requant, o, p.output_zero_point, p.act_min, p.act_max);
     }
   }
 }
