@@ -26,6 +26,7 @@
 
 #include <arm_acle.h>
 
+#include "kernels/arm/patch_window.h"
 #include "kernels/arm/requant_dsp.h"
 #include "kernels/fixedpoint.h"
 #include "kernels/reference.h"
@@ -385,8 +386,8 @@ void Run(const Call& c, int32_t batches, int32_t in_batch, int32_t out_batch) {
         // of the asm get a base input index and a direction such that every row's index stays
         // inside the input.
         const int32_t i0 = q * x.stride - x.pad;  // input index of cross tap 0
-        const int32_t t_lo = i0 < 0 ? (-i0 < 3 ? -i0 : 3) : 0;
-        const int32_t t_hi = x.in - i0 < 3 ? (x.in - i0 > t_lo ? x.in - i0 : t_lo) : 3;
+        const TapRange inside = InsideTaps(i0, 3, x.in);
+        const int32_t t_lo = inside.lo, t_hi = inside.hi;
         if (t_hi - t_lo == 3) {
           Line<kFinish>(b, ch, inner, i0, 1, out);
           continue;
