@@ -275,8 +275,9 @@ void LineStride2(const Call& c, const Channel& ch, const LineWeights& lw, int32_
     const int8_t* x = row0 + j * s.in_step;
     return lw.w[0][t] * x[0] + lw.w[1][t] * x[cross_step] + lw.w[2][t] * x[2 * cross_step];
   };
-  // Outputs [k_lo, k_hi) read inside the input only (2k - pad >= 0, 2k - pad + 2 < in): the asm's.
-  const int32_t k_lo = (s.pad + 1) / 2;
+  // The asm's outputs [k_lo, k_hi): their two new columns inside the input (2k - pad + 1 >= 0,
+  // 2k - pad + 2 < in); the first one's carry column may be padding.
+  const int32_t k_lo = s.pad / 2;
   int32_t k_hi = s.in - 3 + s.pad >= 0 ? (s.in - 3 + s.pad) / 2 + 1 : 0;
   if (k_hi > s.out) k_hi = s.out;
   int32_t buf[kChunk];
