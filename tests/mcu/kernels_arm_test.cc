@@ -466,7 +466,9 @@ int TestMean(int32_t max_draws) {
     ok &= Check("mean DSP", it, [&] { k::arm::MeanDsp(p, in, in_buf, out_fast); });
 #endif
 #if defined(__ARM_FEATURE_MVE)
-    ok &= Check("mean MVE", it, [&] { k::arm::MeanMve(p, in, in_buf, out_fast); });
+    // FOLDED finishes on vectors, the divide modes channel by channel: each its own 1,000.
+    ok &= Check(p.rounding == k::MeanRounding::kFolded ? "mean MVE, FOLDED" : "mean MVE, divide modes", it,
+                [&] { k::arm::MeanMve(p, in, in_buf, out_fast); });
 #endif
     if (!ok) ++failures;
   }
@@ -490,7 +492,7 @@ int main() {
   failures += TestAdd(6000);
   failures += TestPool(false, 8000);
   failures += TestPool(true, 8000);
-  failures += TestMean(4000);
+  failures += TestMean(6000);
   for (int32_t i = 0; i < num_coverage; ++i) {
     platform_puts("  ");
     platform_puts(coverage[i].name);
