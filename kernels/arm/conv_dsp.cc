@@ -25,6 +25,7 @@
 // reference's (whose accumulators the verifier bounds).
 #include "kernels/arm/dsp.h"
 #include "kernels/arm/dsp_ops.h"
+#include "kernels/arm/patch_window.h"
 
 #if defined(__ARM_FEATURE_DSP)
 
@@ -135,17 +136,11 @@ class Expander {
       Put(k0_, k1_, nullptr);
       return;
     }
-    const int32_t ox = pixel % g_.out_w;
-    const int32_t rest = pixel / g_.out_w;
-    const int32_t oy = rest % g_.out_h;
-    const int32_t n = rest / g_.out_h;
+    const PixelPos at = PixelAt(pixel, g_.out_h, g_.out_w);
+    const int32_t n = at.n, oy = at.oy;
     const int32_t row_k = g_.kw * g_.in_c;
-    const int32_t ix0 = ox * g_.stride_w - g_.pad_left;
-    int32_t kx_lo = ix0 < 0 ? -ix0 : 0;
-    if (kx_lo > g_.kw) kx_lo = g_.kw;
-    int32_t kx_hi = g_.in_w - ix0;
-    if (kx_hi > g_.kw) kx_hi = g_.kw;
-    if (kx_hi < kx_lo) kx_hi = kx_lo;
+    const int32_t ix0 = at.ox * g_.stride_w - g_.pad_left;
+    const TapRange kx = InsideTaps(ix0, g_.kw, g_.in_w);
     for (int32_t ky = k0_ / row_k; ky < g_.kh; ++ky) {
       const int32_t ks = ky * row_k;
       if (ks >= k1_) break;
@@ -163,10 +158,10 @@ class Expander {
         }
         continue;
       }
-      const int32_t a = ks + kx_lo * g_.in_c;
-      const int32_t b = ks + kx_hi * g_.in_c;
+      const int32_t a = ks + kx.lo * g_.in_c;
+      const int32_t b = ks + kx.hi * g_.in_c;
       Clip(ks, a, nullptr);
-      if (a < b) Clip(a, b, g_.input + ((n * g_.in_h + iy) * g_.in_w + ix0 + kx_lo) * g_.in_c);
+      if (a < b) Clip(a, b, g_.input + ((n * g_.in_h + iy) * g_.in_w + ix0 + kx.lo) * g_.in_c);
       Clip(b, ks + row_k, nullptr);
     }
   }

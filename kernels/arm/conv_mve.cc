@@ -20,6 +20,7 @@
 
 #include <arm_mve.h>
 
+#include "kernels/arm/patch_window.h"
 #include "kernels/reference.h"
 
 namespace qinfer {
@@ -300,17 +301,11 @@ struct Geometry {
 
 // Writes pixel `pixel`'s patch values k in [k0, k1) to dst (zi for taps in the padding).
 void Gather(const Geometry& g, int32_t pixel, int32_t k0, int32_t k1, int8_t* dst) {
-  const int32_t ox = pixel % g.out_w;
-  const int32_t rest = pixel / g.out_w;
-  const int32_t oy = rest % g.out_h;
-  const int32_t n = rest / g.out_h;
+  const PixelPos at = PixelAt(pixel, g.out_h, g.out_w);
+  const int32_t n = at.n, oy = at.oy;
   const int32_t row_k = g.kw * g.in_c;
-  const int32_t ix0 = ox * g.stride_w - g.pad_left;
-  int32_t kx_lo = ix0 < 0 ? -ix0 : 0;
-  if (kx_lo > g.kw) kx_lo = g.kw;
-  int32_t kx_hi = g.in_w - ix0;
-  if (kx_hi > g.kw) kx_hi = g.kw;
-  if (kx_hi < kx_lo) kx_hi = kx_lo;
+  const int32_t ix0 = at.ox * g.stride_w - g.pad_left;
+  const TapRange kx = InsideTaps(ix0, g.kw, g.in_w);
   auto put = [&](int32_t ka, int32_t kb, const int8_t* src) {
     const int32_t lo = ka < k0 ? k0 : ka;
     const int32_t hi = kb > k1 ? k1 : kb;
@@ -329,10 +324,10 @@ void Gather(const Geometry& g, int32_t pixel, int32_t k0, int32_t k1, int8_t* ds
       put(ks, ks + row_k, nullptr);
       continue;
     }
-    const int32_t a = ks + kx_lo * g.in_c;
-    const int32_t b = ks + kx_hi * g.in_c;
+    const int32_t a = ks + kx.lo * g.in_c;
+    const int32_t b = ks + kx.hi * g.in_c;
     put(ks, a, nullptr);
-    if (a < b) put(a, b, g.input + ((n * g.in_h + iy) * g.in_w + ix0 + kx_lo) * g.in_c);
+    if (a < b) put(a, b, g.input + ((n * g.in_h + iy) * g.in_w + ix0 + kx.lo) * g.in_c);
     put(b, ks + row_k, nullptr);
   }
 }
@@ -345,18 +340,12 @@ inline void CopySmall(int8_t* dst, const int8_t* src, int32_t n) {
 
 // The whole patch of `pixel` (Gather with k0 = 0, k1 = K), row by row.
 void GatherPatch(const Geometry& g, int32_t pixel, int8_t* dst) {
-  const int32_t ox = pixel % g.out_w;
-  const int32_t rest = pixel / g.out_w;
-  const int32_t oy = rest % g.out_h;
-  const int32_t n = rest / g.out_h;
+  const PixelPos at = PixelAt(pixel, g.out_h, g.out_w);
+  const int32_t n = at.n, oy = at.oy;
   const int32_t row_k = g.kw * g.in_c;
-  const int32_t ix0 = ox * g.stride_w - g.pad_left;
-  int32_t kx_lo = ix0 < 0 ? -ix0 : 0;
-  if (kx_lo > g.kw) kx_lo = g.kw;
-  int32_t kx_hi = g.in_w - ix0;
-  if (kx_hi > g.kw) kx_hi = g.kw;
-  if (kx_hi < kx_lo) kx_hi = kx_lo;
-  const int32_t a = kx_lo * g.in_c, b = kx_hi * g.in_c;
+  const int32_t ix0 = at.ox * g.stride_w - g.pad_left;
+  const TapRange kx = InsideTaps(ix0, g.kw, g.in_w);
+  const int32_t a = kx.lo * g.in_c, b = kx.hi * g.in_c;
   const bool full = a == 0 && b == row_k;
   const int8_t* src = g.input + ((n * g.in_h + oy * g.stride_h - g.pad_top) * g.in_w + ix0) * g.in_c;
   const int32_t src_step = g.dilation_h * g.in_w * g.in_c;

@@ -1,8 +1,10 @@
-// int8 depthwise conv2d, 3x3 filter, stride 1 along one axis, dilation 1, any padding and
-// depth multiplier, with the Cortex-M DSP extension. No arena scratch (a 264-byte stack line).
+// int8 depthwise conv2d, 3x3 filter, stride 1 or 2 along one axis (any stride across it),
+// dilation 1, any padding and depth multiplier, with the Cortex-M DSP extension. No arena
+// scratch (a 264-byte stack line).
 //
-// Per output channel, outputs go in lines along the stride-1 axis (the "slide" axis: x when
-// stride_w == 1 and the output is at least as wide as tall, else y). Along a line, input column
+// Per output channel, outputs go in lines along the axis of the smaller stride (the "slide"
+// axis; x when both are equal and the output is at least as wide as tall). Stride 1: along a
+// line, input column
 // j (the three input values across the line at slide position j, "rows" R0..R2) feeds three
 // outputs: tap 2 of output j + pad - 2 (which it completes), tap 1 of the next and tap 0 of the
 // one after. Rows R0 and R1 are packed into one halfword pair, so each column costs
@@ -14,12 +16,17 @@
 // padded columns along the line, which carry zi, are added as constants zi * column weights.
 // A second pass requantizes the line (kernels/arm/requant_dsp.h fast form on doubled
 // accumulators; the reference's arithmetic when the call's bounds do not allow it).
+// Stride 2 (MobileNet's downsampling layers): output o reads columns 2o - pad .. 2o - pad + 2;
+// the last is the next output's first, so each output loads two new columns and keeps a third
+// product (its tap 0 for the next output) in a carry: 17 instructions for 9 MACs. Outputs whose
+// columns reach into the padding are summed in C.
 #include "kernels/arm/dsp.h"
 
 #if defined(__ARM_FEATURE_DSP)
 
 #include <arm_acle.h>
 
+#include "kernels/arm/patch_window.h"
 #include "kernels/arm/requant_dsp.h"
 #include "kernels/fixedpoint.h"
 #include "kernels/reference.h"
@@ -43,14 +50,36 @@ constexpr bool kSmall = false;
 extern "C" void qinfer_arm_dw3_line(const int8_t* p, int32_t slide, int32_t cross, int32_t n,
                                     int32_t* out, const int32_t* wts, int32_t* state);
 
-// One column with accumulators A (completed and stored) and B; C (the new one) goes to A's
-// register, so A and B swap roles from one column to the next.
-#define QINFER_DW3_COLUMN(A, B)            \
+// Loads the column at r0 (rows r0, r0 + r2, r0 + 2 r2): rows 0 and 1 as a halfword pair in lr,
+// row 2 in r3; steps r0 by r1 to the next column.
+#define QINFER_DW3_LOAD                    \
   "  ldrsb lr, [r0]\n"                     \
   "  ldrsb r3, [r0, r2]\n"                 \
   "  pkhbt lr, lr, r3, lsl #16\n"          \
   "  ldrsb r3, [r0, r2, lsl #1]\n"         \
-  "  add r0, r0, r1\n"                     \
+  "  add r0, r0, r1\n"
+
+// The line functions' entry: the filter operands in r5-r9 (wts), out in r4, the state pointer
+// in r12, [sp] = n.
+#define QINFER_DW3_ENTRY(NAME)                                   \
+  "  .section .text." NAME ",\"ax\",%progbits\n"                \
+  "  .global " NAME "\n"                                         \
+  "  .type " NAME ", %function\n"                                \
+  "  .syntax unified\n"                                          \
+  "  .thumb\n"                                                   \
+  "  .thumb_func\n"                                              \
+  "  .p2align 2\n"                                               \
+  NAME ":\n"                                                     \
+  "  push {r3-r11, lr}\n"                                        \
+  "  ldr r4, [sp, #40]\n"                                        \
+  "  ldr r5, [sp, #44]\n"                                        \
+  "  ldm r5, {r5-r9}\n"                                          \
+  "  ldr r12, [sp, #48]\n"
+
+// One column with accumulators A (completed and stored) and B; C (the new one) goes to A's
+// register, so A and B swap roles from one column to the next.
+#define QINFER_DW3_COLUMN(A, B)            \
+  QINFER_DW3_LOAD                          \
   "  smlad " A ", lr, r7, " A "\n"         \
   "  smlabb " A ", r3, r9, " A "\n"        \
   "  str " A ", [r4], #4\n"                \
@@ -60,19 +89,7 @@ extern "C" void qinfer_arm_dw3_line(const int8_t* p, int32_t slide, int32_t cros
   "  smlabb " A ", r3, r8, " A "\n"
 
 __asm__(
-    "  .section .text.qinfer_arm_dw3_line,\"ax\",%progbits\n"
-    "  .global qinfer_arm_dw3_line\n"
-    "  .type qinfer_arm_dw3_line, %function\n"
-    "  .syntax unified\n"
-    "  .thumb\n"
-    "  .thumb_func\n"
-    "  .p2align 2\n"
-    "qinfer_arm_dw3_line:\n"
-    "  push {r3-r11, lr}\n"          // [sp] = n; stack arguments at sp + 40
-    "  ldr r4, [sp, #40]\n"          // out
-    "  ldr r5, [sp, #44]\n"          // wts
-    "  ldm r5, {r5-r9}\n"
-    "  ldr r12, [sp, #48]\n"         // state
+    QINFER_DW3_ENTRY("qinfer_arm_dw3_line")
     "  ldrd r10, r11, [r12]\n"       // A, B
     "  bic r3, r3, #1\n"
     "  add r12, r4, r3, lsl #2\n"    // end of the whole pairs of columns
@@ -98,6 +115,52 @@ __asm__(
     "  .size qinfer_arm_dw3_line, . - qinfer_arm_dw3_line\n"
     "  .text\n");
 #undef QINFER_DW3_COLUMN
+
+// Stride 2: for outputs k = 0..n-1 (n >= 0), columns p + (2k + 1) * slide and p + (2k + 2) *
+// slide (rows as above) give out[k] = carry + taps 1 and 2; the new carry is the second
+// column's tap 0. *carry: in and out.
+extern "C" void qinfer_arm_dw3s2_line(const int8_t* p, int32_t slide, int32_t cross, int32_t n,
+                                      int32_t* out, const int32_t* wts, int32_t* carry);
+
+// One output: A holds the carry and becomes the output; B gets the next carry.
+#define QINFER_DW3S2_OUTPUT(A, B)          \
+  QINFER_DW3_LOAD                          \
+  "  smlad " A ", lr, r6, " A "\n"         \
+  "  smlabt " A ", r3, r8, " A "\n"        \
+  QINFER_DW3_LOAD                          \
+  "  smlad " A ", lr, r7, " A "\n"         \
+  "  smlabb " A ", r3, r9, " A "\n"        \
+  "  str " A ", [r4], #4\n"                \
+  "  smuad " B ", lr, r5\n"                \
+  "  smlabb " B ", r3, r8, " B "\n"
+
+__asm__(
+    QINFER_DW3_ENTRY("qinfer_arm_dw3s2_line")
+    "  ldr r10, [r12]\n"
+    "  bic r3, r3, #1\n"
+    "  add r12, r4, r3, lsl #2\n"    // end of the whole pairs of outputs
+    "  cmp r4, r12\n"
+    "  beq 2f\n"
+    "1:\n"
+    QINFER_DW3S2_OUTPUT("r10", "r11")
+    QINFER_DW3S2_OUTPUT("r11", "r10")
+    "  cmp r4, r12\n"
+    "  bne 1b\n"
+    "2:\n"
+    "  ldr r3, [sp]\n"
+    "  tst r3, #1\n"
+    "  beq 3f\n"
+    QINFER_DW3S2_OUTPUT("r10", "r11")
+    "  mov r10, r11\n"
+    "3:\n"
+    "  ldr r12, [sp, #48]\n"
+    "  str r10, [r12]\n"
+    "  pop {r3-r11, pc}\n"
+    "  .size qinfer_arm_dw3s2_line, . - qinfer_arm_dw3s2_line\n"
+    "  .text\n");
+#undef QINFER_DW3S2_OUTPUT
+#undef QINFER_DW3_ENTRY
+#undef QINFER_DW3_LOAD
 
 constexpr int32_t kChunk = 64;  // columns per asm call (the line buffer)
 
@@ -171,6 +234,7 @@ void Requantize(const Call& c, const Channel& ch, const int32_t* acc, int32_t co
 
 // The asm's per-line operands for one arrangement of rows R0..R2 (see Line).
 struct LineWeights {
+  int32_t w[3][3];  // [row][slide tap]
   int32_t wts[5];
   int32_t z[3];   // a padded column's contribution per slide tap: zi * column weight
   int32_t init;   // bias - zi * (sum of the weights used)
@@ -178,7 +242,8 @@ struct LineWeights {
 
 // tap[r]: the filter tap across the line that row r stands for (-1: none, weight 0).
 LineWeights Arrange(const Call& c, const Channel& ch, const int32_t tap[3]) {
-  int32_t w[3][3];
+  LineWeights lw;
+  int32_t(&w)[3][3] = lw.w;
   int32_t wsum = 0;
   for (int32_t r = 0; r < 3; ++r) {
     for (int32_t t = 0; t < 3; ++t) {
@@ -186,7 +251,6 @@ LineWeights Arrange(const Call& c, const Channel& ch, const int32_t tap[3]) {
       wsum += w[r][t];
     }
   }
-  LineWeights lw;
   lw.wts[0] = Pack(w[0][0], w[1][0]);
   lw.wts[1] = Pack(w[0][1], w[1][1]);
   lw.wts[2] = Pack(w[0][2], w[1][2]);
@@ -198,11 +262,63 @@ LineWeights Arrange(const Call& c, const Channel& ch, const int32_t tap[3]) {
   return lw;
 }
 
+// A stride-2 line (arguments as Line's).
+template <int kFinish>
+void LineStride2(const Call& c, const Channel& ch, const LineWeights& lw, int32_t base, int32_t dir,
+                 int8_t* out) {
+  const Axis& s = c.slide;
+  const int8_t* row0 = c.input + base * c.cross.in_step + ch.ic;
+  const int32_t cross_step = dir * c.cross.in_step;
+  // Column j's contribution as slide tap t; padded columns hold zi.
+  auto column = [&](int32_t t, int32_t j) -> int32_t {
+    if (j < 0 || j >= s.in) return lw.z[t];
+    const int8_t* x = row0 + j * s.in_step;
+    return lw.w[0][t] * x[0] + lw.w[1][t] * x[cross_step] + lw.w[2][t] * x[2 * cross_step];
+  };
+  // The asm's outputs [k_lo, k_hi): their two new columns inside the input (2k - pad + 1 >= 0,
+  // 2k - pad + 2 < in); the first one's carry column may be padding.
+  const int32_t k_lo = s.pad / 2;
+  int32_t k_hi = s.in - 3 + s.pad >= 0 ? (s.in - 3 + s.pad) / 2 + 1 : 0;
+  if (k_hi > s.out) k_hi = s.out;
+  int32_t buf[kChunk];
+  int32_t fill = 0;
+  int8_t* o = out;
+  auto flush = [&]() {
+    Requantize<kFinish>(c, ch, buf, fill, lw.init, o, s.out_step);
+    o += fill * s.out_step;
+    fill = 0;
+  };
+  auto edge_output = [&](int32_t k) {
+    if (fill == kChunk) flush();
+    const int32_t j = 2 * k - s.pad;
+    buf[fill++] = column(0, j) + column(1, j + 1) + column(2, j + 2);
+  };
+  int32_t k = 0;
+  for (; k < k_lo && k < s.out; ++k) edge_output(k);
+  if (k < k_hi) {
+    int32_t carry = column(0, 2 * k - s.pad);
+    while (k < k_hi) {
+      if (fill == kChunk) flush();
+      const int32_t n = k_hi - k < kChunk - fill ? k_hi - k : kChunk - fill;
+      qinfer_arm_dw3s2_line(row0 + (2 * k - s.pad + 1) * s.in_step, s.in_step, cross_step, n, buf + fill,
+                            lw.wts, &carry);
+      fill += n;
+      k += n;
+    }
+  }
+  for (; k < s.out; ++k) edge_output(k);
+  flush();
+}
+
 // One line of channel ch at cross position q, with the rows based at input index `base`
 // across the line, `dir` apart (bytes: dir * cross.in_step).
 template <int kFinish>
 void Line(const Call& c, const Channel& ch, const LineWeights& lw, int32_t base, int32_t dir,
           int8_t* out) {
+  if (c.slide.stride != 1) {
+    LineStride2<kFinish>(c, ch, lw, base, dir, out);
+    return;
+  }
   const Axis& s = c.slide;
   const int8_t* row0 = c.input + base * c.cross.in_step + ch.ic;
   const int32_t cross_step = dir * c.cross.in_step;
@@ -271,8 +387,8 @@ void Run(const Call& c, int32_t batches, int32_t in_batch, int32_t out_batch) {
         // of the asm get a base input index and a direction such that every row's index stays
         // inside the input.
         const int32_t i0 = q * x.stride - x.pad;  // input index of cross tap 0
-        const int32_t t_lo = i0 < 0 ? (-i0 < 3 ? -i0 : 3) : 0;
-        const int32_t t_hi = x.in - i0 < 3 ? (x.in - i0 > t_lo ? x.in - i0 : t_lo) : 3;
+        const TapRange inside = InsideTaps(i0, 3, x.in);
+        const int32_t t_lo = inside.lo, t_hi = inside.hi;
         if (t_hi - t_lo == 3) {
           Line<kFinish>(b, ch, inner, i0, 1, out);
           continue;
@@ -300,13 +416,19 @@ void Run(const Call& c, int32_t batches, int32_t in_batch, int32_t out_batch) {
   }
 }
 
+// Lines run along the axis of the smaller stride; with equal strides, the output's longer one.
+bool SlideAlongX(const ConvParams& p, const Dims4& output_dims) {
+  if (p.stride_w != p.stride_h) return p.stride_w < p.stride_h;
+  return output_dims.w >= output_dims.h;
+}
+
 }  // namespace
 
 bool DepthwiseDspApplies(const ConvParams& p, const Dims4& input_dims, const Dims4& weights_dims,
                          const Dims4& output_dims) {
   if (weights_dims.h != 3 || weights_dims.w != 3 || p.dilation_h != 1 || p.dilation_w != 1) return false;
-  const bool slide_x = p.stride_w == 1 && (p.stride_h != 1 || output_dims.w >= output_dims.h);
-  if (!slide_x && p.stride_h != 1) return false;
+  const bool slide_x = SlideAlongX(p, output_dims);
+  if ((slide_x ? p.stride_w : p.stride_h) > 2) return false;
   // Across the line, a two-long input whose both positions are used by one output has no
   // in-bounds three-row layout.
   const int32_t cross_in = slide_x ? input_dims.h : input_dims.w;
@@ -323,7 +445,7 @@ __attribute__((noinline)) static void DepthwiseDspRun(
   Axis ax_x{input_dims.w, output_dims.w, p.stride_w, p.pad_left, in_c, out_c, out_c};
   Axis ax_y{input_dims.h, output_dims.h, p.stride_h, p.pad_top, input_dims.w * in_c,
             output_dims.w * out_c, 3 * out_c};
-  const bool slide_x = p.stride_w == 1 && (p.stride_h != 1 || output_dims.w >= output_dims.h);
+  const bool slide_x = SlideAlongX(p, output_dims);
   Call c;
   c.slide = slide_x ? ax_x : ax_y;
   c.cross = slide_x ? ax_y : ax_x;

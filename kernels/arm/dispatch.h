@@ -122,7 +122,9 @@ inline void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t
 
 inline void MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input,
                    int8_t* output) {
-#if QINFER_ARM_DSP
+#if QINFER_ARM_MVE
+  arm::MeanMve(p, input_dims, input, output);
+#elif QINFER_ARM_DSP
   arm::MeanDsp(p, input_dims, input, output);
 #else
   ref::MeanHW(p, input_dims, input, output);

@@ -31,8 +31,8 @@ void ConvDsp(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
              const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
              const Dims4& output_dims, int8_t* output);
 
-// ref::DepthwiseConv2D; the DSP path for 3x3 filters, dilation 1, stride 1 along at least one
-// axis (any padding, depth multiplier, stride across), else the reference;
+// ref::DepthwiseConv2D; the DSP path for 3x3 filters, dilation 1, stride 1 or 2 along at least
+// one axis (any padding, depth multiplier, stride across), else the reference;
 // kernels/arm/depthwise_dsp.cc. No arena scratch (a 256-byte stack line).
 bool DepthwiseDspApplies(const ConvParams& p, const Dims4& input_dims, const Dims4& weights_dims,
                          const Dims4& output_dims);

@@ -66,6 +66,9 @@ bool AvgPoolMveApplies(const PoolParams& p);
 void AvgPoolMve(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                 const Dims4& output_dims, int8_t* output);
 
+// ref::MeanHW, any shape and rounding mode; kernels/arm/pool_mve.cc. No arena scratch.
+void MeanMve(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output);
+
 #endif  // __ARM_FEATURE_MVE
 
 }  // namespace arm

@@ -241,7 +241,9 @@ int TestConv(bool depthwise, int32_t max_draws) {
       kh = Uniform(1, 5);
       kw = Uniform(1, 5);
     }
-    const int32_t stride_h = OneIn(3) ? 2 : 1;
+    // Depthwise: stride 2 on both axes half the time (MobileNet's downsampling layers; the
+    // DSP kernel's stride-2 lines).
+    const int32_t stride_h = (depthwise ? OneIn(2) : OneIn(3)) ? 2 : 1;
     const int32_t stride_w = OneIn(4) ? (OneIn(2) ? 2 : 3) : stride_h;
     const int32_t dil_h = OneIn(12) ? 2 : 1;
     // Conv: dilation_w > 1 often (the DSP kernel's own case: taps gathered one by one).
@@ -249,9 +251,13 @@ int TestConv(bool depthwise, int32_t max_draws) {
     const int32_t pt = Uniform(0, kh > 1 ? 2 : 0), pb = Uniform(0, kh > 1 ? 2 : 0);
     const int32_t pl = Uniform(0, kw > 1 ? 2 : 0), pr = Uniform(0, kw > 1 ? 2 : 0);
     const int32_t mult = depthwise ? (OneIn(4) ? Uniform(2, 3) : 1) : 1;
-    const int32_t ic = shape == 5 ? Uniform(8, 40) : (OneIn(2) ? Uniform(1, 8) : Uniform(1, 40));
+    // Depthwise: sometimes long thin planes (lines longer than the DSP kernel's 64-output chunks).
+    const bool long_line = depthwise && OneIn(16);
+    const int32_t ic = long_line ? Uniform(1, 6)
+                                 : (shape == 5 ? Uniform(8, 40) : (OneIn(2) ? Uniform(1, 8) : Uniform(1, 40)));
     // Small planes: the reference conv dominates the test's time on the -Os builds.
-    const k::Dims4 in{OneIn(6) ? 2 : 1, Uniform(1, 9), Uniform(1, 11), ic};
+    const k::Dims4 in{OneIn(6) ? 2 : 1, long_line ? Uniform(1, 3) : Uniform(1, 9),
+                      long_line ? Uniform(64, 200) : Uniform(1, 11), ic};
     const int32_t eff_h = (kh - 1) * dil_h + 1, eff_w = (kw - 1) * dil_w + 1;
     if (in.h + pt + pb < eff_h || in.w + pl + pr < eff_w) continue;
     const int32_t oc = depthwise ? ic * mult : Uniform(1, 40);
@@ -290,9 +296,11 @@ int TestConv(bool depthwise, int32_t max_draws) {
         k::fast::Conv2D(p, in, in_buf, w, w_buf, bias, out, out_fast);
       }
     });
+    // Counted apart: the DSP depthwise's stride-2 lines, the Helium one's strided planes.
+    [[maybe_unused]] const bool strided = stride_h > 1 && stride_w > 1;
 #if defined(__ARM_FEATURE_DSP)
     if (depthwise && k::arm::DepthwiseDspApplies(p, in, w, out)) {
-      ok &= Check("depthwise DSP", it, [&] { k::arm::DepthwiseDsp(p, in, in_buf, w, w_buf, bias, out, out_fast); });
+      ok &= Check(strided ? "depthwise DSP, both strides > 1" : "depthwise DSP", it, [&] { k::arm::DepthwiseDsp(p, in, in_buf, w, w_buf, bias, out, out_fast); });
     }
     if (!depthwise && k::arm::ConvDspApplies(p, in, w, out)) {
       ok &= Check(dil_w > 1 ? "conv DSP, dilation_w > 1" : "conv DSP", it,
@@ -301,7 +309,7 @@ int TestConv(bool depthwise, int32_t max_draws) {
 #endif
 #if defined(__ARM_FEATURE_MVE)
     if (depthwise && k::arm::DepthwiseMveApplies(p, in, w, out, bias)) {
-      ok &= Check("depthwise MVE", it, [&] { k::arm::DepthwiseMve(p, in, in_buf, w, w_buf, bias, out, out_fast); });
+      ok &= Check(strided ? "depthwise MVE, both strides > 1" : "depthwise MVE", it, [&] { k::arm::DepthwiseMve(p, in, in_buf, w, w_buf, bias, out, out_fast); });
     }
     if (!depthwise && k::arm::ConvMveApplies(p, in, w, out, bias)) {
       ok &= Check("conv MVE", it, [&] { k::arm::ConvMve(p, in, in_buf, w, w_buf, bias, out, out_fast); });
@@ -458,6 +466,11 @@ int TestMean(int32_t max_draws) {
 #if defined(__ARM_FEATURE_DSP)
     ok &= Check("mean DSP", it, [&] { k::arm::MeanDsp(p, in, in_buf, out_fast); });
 #endif
+#if defined(__ARM_FEATURE_MVE)
+    // FOLDED finishes on vectors, the divide modes channel by channel: each its own 1,000.
+    ok &= Check(p.rounding == k::MeanRounding::kFolded ? "mean MVE, FOLDED" : "mean MVE, divide modes", it,
+                [&] { k::arm::MeanMve(p, in, in_buf, out_fast); });
+#endif
     if (!ok) ++failures;
   }
   return failures;
@@ -480,7 +493,7 @@ int main() {
   failures += TestAdd(6000);
   failures += TestPool(false, 8000);
   failures += TestPool(true, 8000);
-  failures += TestMean(4000);
+  failures += TestMean(6000);
   for (int32_t i = 0; i < num_coverage; ++i) {
     platform_puts("  ");
     platform_puts(coverage[i].name);

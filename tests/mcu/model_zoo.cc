@@ -555,16 +555,22 @@ Case BenchConv1x1() {
   return c;
 }
 
-Case BenchDepthwise3x3() {
-  Net n(13);
+// Depthwise 3x3 on 48x48x32, pad 1.
+static Case BenchDepthwise(uint64_t seed, int32_t stride, const char* name) {
+  Net n(seed);
   const int32_t in = n.Input({1, 48, 48, 32}, 0.02, -3);
-  const int32_t out = n.Depthwise(in, 1, 3, 1, 1, true, false);
+  const int32_t out = n.Depthwise(in, 1, 3, stride, 1, true, false);
   Case c;
-  c.name = "dw3x3_48x48x32";
+  c.name = name;
   c.macs = ConvMacs(n, out, 9);
   c.model = n.Finish({in}, {out});
   return c;
 }
+
+Case BenchDepthwise3x3() { return BenchDepthwise(13, 1, "dw3x3_48x48x32"); }
+
+// MobileNet's downsampling depthwise: 3x3, stride 2 on both axes, pad 1.
+Case BenchDepthwise3x3Stride2() { return BenchDepthwise(16, 2, "dw3x3s2_48x48x32"); }
 
 Case BenchFullyConnected() {
   Net n(14);

@@ -106,6 +106,7 @@ std::vector<Case> ConformanceCases();
 Case BenchConv3x3();
 Case BenchConv1x1();
 Case BenchDepthwise3x3();
+Case BenchDepthwise3x3Stride2();
 Case BenchFullyConnected();
 Case BenchAdd();
 Case DsCnn(uint64_t seed);
