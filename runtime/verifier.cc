@@ -253,7 +253,8 @@ Status VerifyPlan(const schema::Model* m, Error* error) {
     for (int32_t b = a + 1; b < num_tensors; ++b) {
       if (IsConstant(m, b)) continue;
       const auto* tb = TensorAt(m, b);
-      if (!BytesOverlap(ta->arena_offset(), ActivationBytes(ta), tb->arena_offset(), ActivationBytes(tb))) {
+      if (!BytesOverlap(ta->arena_offset(), ActivationBytes(ta), tb->arena_offset(),
+                        ActivationBytes(tb))) {
         continue;
       }
       if (ta->live_until() < tb->live_from() || tb->live_until() < ta->live_from()) continue;

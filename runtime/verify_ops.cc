@@ -183,7 +183,8 @@ class OpCheck {
     if (numerator < 0) {
       return Fail(Status::kShapeMismatch) << axis << ": filter larger than the padded input";
     }
-    const int32_t expected = static_cast<int32_t>(static_cast<uint32_t>(numerator) / static_cast<uint32_t>(stride)) + 1;
+    const int32_t expected =
+        static_cast<int32_t>(static_cast<uint32_t>(numerator) / static_cast<uint32_t>(stride)) + 1;
     if (expected != out) {
       return Fail(Status::kShapeMismatch) << axis << ": output size " << out
                                           << ", padding/stride/dilation imply " << expected;

@@ -93,8 +93,8 @@ std::string CaseRow(const std::string& prefix, const Case& c) {
   os << "  {\"" << c.name << "\", " << id << "_model, " << c.model.size() << "u, " << c.arena_bytes
      << "u, " << c.inputs.size() << "u, " << (c.inputs.empty() ? 0 : c.inputs[0].size()) << "u, "
      << (c.outputs.empty() ? 0 : c.outputs[0].size()) << "u, "
-     << (c.inputs.empty() ? std::string("0, 0") : id + "_inputs, " + id + "_outputs") << ", " << c.macs
-     << "u, " << OpMask(c.model) << "u, " << c.refuse_status << "},\n";
+     << (c.inputs.empty() ? std::string("0, 0") : id + "_inputs, " + id + "_outputs") << ", "
+     << c.macs << "u, " << OpMask(c.model) << "u, " << c.refuse_status << "},\n";
   return os.str();
 }
 

@@ -28,8 +28,9 @@ static int check_refused(const qinfer_mcu_case* c) {
   const int32_t verify_rc = qinfer_verify(c->model, c->model_size, &err);
   const int32_t verify_err = err.code;
   const int32_t init_rc = qinfer_init(&ctx, c->model, c->model_size, arena, sizeof arena, &err);
-  if (verify_rc != c->refuse_status || verify_err != c->refuse_status || init_rc != c->refuse_status ||
-      err.code != c->refuse_status || qinfer_arena_bytes(c->model, c->model_size) != 0) {
+  if (verify_rc != c->refuse_status || verify_err != c->refuse_status ||
+      init_rc != c->refuse_status || err.code != c->refuse_status ||
+      qinfer_arena_bytes(c->model, c->model_size) != 0) {
     platform_puts("  expected refusal ");
     platform_puts(qinfer_status_name(c->refuse_status));
     platform_puts(", got verify ");

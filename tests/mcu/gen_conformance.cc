@@ -3,11 +3,11 @@
 //
 // Usage: qinfer_mcu_gen_conformance OUT.h
 //          [--converted NAME MODEL.qinfer EMITTED.h SYMBOL IMAGES_U8.npy COUNT]
-// With the converter, the cases end with `packed_x86`, a model the devices must refuse (see
-// AddPackedForX86). --converted adds a model produced by `qinfer convert ... -o MODEL.qinfer --emit-c EMITTED.h`:
+// --converted adds a model produced by `qinfer convert ... -o MODEL.qinfer --emit-c EMITTED.h`:
 // the firmware reads it from SYMBOL in EMITTED.h (checked here to hold the same bytes), and
 // its inputs are the first COUNT images of IMAGES_U8.npy, x = u8 / 255, quantized with the
-// model input's scale and zero point.
+// model input's scale and zero point. With the converter, the cases end with `packed_x86`, a
+// model the devices must refuse (see AddPackedForX86).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -161,7 +161,9 @@ bool AddPackedForX86(std::vector<Case>* cases) {
   }
   const auto* m = qinfer::schema::GetModel(c.model.data());
   int packed = 0;
-  for (const auto* op : *m->operators()) packed += op->packed_weights() >= 0 && op->folded_bias() >= 0;
+  for (const auto* op : *m->operators()) {
+    packed += op->packed_weights() >= 0 && op->folded_bias() >= 0;
+  }
   qinfer::Error error;
   if (m->target() != qinfer::schema::Target::X86_AVX512VNNI || packed == 0 ||
       qinfer::Model::Verify(c.model.data(), c.model.size(), &error) != qinfer::Status::kOk) {
