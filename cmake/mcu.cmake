@@ -32,6 +32,13 @@ add_executable(qinfer_mcu_gen_conformance ${QINFER_MCU_SRC}/gen_conformance.cc)
 target_link_libraries(qinfer_mcu_gen_conformance PRIVATE qinfer_mcu_zoo)
 target_compile_options(qinfer_mcu_gen_conformance PRIVATE ${QINFER_WARNINGS})
 
+# With the converter the generator also writes `packed_x86`, a model converted for the x86
+# pre-packed target that every Cortex-M build must refuse (kTargetUnsupported).
+if(QINFER_HAVE_CONVERTER)
+  target_link_libraries(qinfer_mcu_gen_conformance PRIVATE qinfer_converter)
+  target_compile_definitions(qinfer_mcu_gen_conformance PRIVATE QINFER_HAVE_CONVERTER=1)
+endif()
+
 set(QINFER_MCU_CONFORMANCE_HEADER ${QINFER_MCU_DIR}/conformance_models.h)
 set(QINFER_MCU_GEN_ARGS "")
 set(QINFER_MCU_GEN_DEPENDS "")
@@ -46,8 +53,6 @@ if(QINFER_HAVE_CONVERTER AND EXISTS ${_fashion_onnx} AND EXISTS ${_fashion_calib
             --emit-c ${QINFER_MCU_DIR}/fashion_cnn_model.h --no-sqnr -q
     DEPENDS qinfer ${_fashion_onnx} ${_fashion_calib}
     COMMENT "qinfer convert models/fashion_cnn.onnx --emit-c (MCU conformance)")
-  target_link_libraries(qinfer_mcu_gen_conformance PRIVATE qinfer_converter)
-  target_compile_definitions(qinfer_mcu_gen_conformance PRIVATE QINFER_HAVE_CONVERTER=1)
   list(APPEND QINFER_MCU_GEN_ARGS --converted fashion_cnn ${QINFER_MCU_DIR}/fashion_cnn.qinfer
        ${QINFER_MCU_DIR}/fashion_cnn_model.h fashion_cnn ${_fashion_images} 8)
   list(APPEND QINFER_MCU_GEN_DEPENDS ${QINFER_MCU_DIR}/fashion_cnn.qinfer ${QINFER_MCU_DIR}/fashion_cnn_model.h)

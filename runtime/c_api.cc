@@ -27,14 +27,6 @@ qinfer::Error* ErrorOf(qinfer_error* err) { return reinterpret_cast<qinfer::Erro
 
 int32_t Code(qinfer::Status s) { return static_cast<int32_t>(s); }
 
-void ToTensor(const qinfer::TensorView& v, qinfer_tensor* out) {
-  out->data = v.data;
-  out->bytes = v.bytes;
-  out->rank = v.rank;
-  for (int d = 0; d < 4; ++d) out->dims[d] = v.dims[d];
-  out->zero_point = v.zero_point;
-}
-
 }  // namespace
 
 extern "C" {
@@ -73,18 +65,12 @@ size_t qinfer_output_count(const qinfer_context* ctx) {
 
 int32_t qinfer_input(const qinfer_context* ctx, size_t index, qinfer_tensor* out) {
   if (ctx == nullptr || out == nullptr) return Code(qinfer::Status::kNullArgument);
-  qinfer::TensorView v;
-  const qinfer::Status s = Get(ctx)->interpreter.input(index, &v);
-  if (s == qinfer::Status::kOk) ToTensor(v, out);
-  return Code(s);
+  return Code(Get(ctx)->interpreter.input(index, out));
 }
 
 int32_t qinfer_output(const qinfer_context* ctx, size_t index, qinfer_tensor* out) {
   if (ctx == nullptr || out == nullptr) return Code(qinfer::Status::kNullArgument);
-  qinfer::TensorView v;
-  const qinfer::Status s = Get(ctx)->interpreter.output(index, &v);
-  if (s == qinfer::Status::kOk) ToTensor(v, out);
-  return Code(s);
+  return Code(Get(ctx)->interpreter.output(index, out));
 }
 
 int32_t qinfer_invoke(qinfer_context* ctx, qinfer_error* err) {

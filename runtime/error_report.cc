@@ -2,16 +2,19 @@
 
 namespace qinfer {
 
-ErrorReport::ErrorReport(Error* error, Status code, int32_t op_index, int32_t tensor_index)
-    : error_(error), code_(code) {
-  if (error_ == nullptr) return;
-  error_->code = code;
-  error_->op_index = op_index;
-  error_->tensor_index = tensor_index;
-  error_->message[0] = '\0';
+Status RecordError(Error* error, Status code, int32_t op_index, int32_t tensor_index) {
+  if (error == nullptr) return code;
+  error->code = code;
+  error->op_index = op_index;
+  error->tensor_index = tensor_index;
+  error->message[0] = '\0';
+  return code;
 }
 
 #if !defined(QINFER_TERSE_ERRORS)
+ErrorReport::ErrorReport(Error* error, Status code, int32_t op_index, int32_t tensor_index)
+    : error_(error), code_(RecordError(error, code, op_index, tensor_index)) {}
+
 ErrorReport& ErrorReport::operator<<(const char* text) {
   if (error_ == nullptr || text == nullptr) return *this;
   const uint32_t capacity = sizeof(error_->message) - 1;

@@ -13,15 +13,22 @@
 
 namespace qinfer {
 
+// Records code and indices in `error` (when not null) with an empty message; returns `code`.
+Status RecordError(Error* error, Status code, int32_t op_index, int32_t tensor_index);
+
 class ErrorReport {
  public:
-  ErrorReport(Error* error, Status code, int32_t op_index, int32_t tensor_index);
 #if defined(QINFER_TERSE_ERRORS)
+  // Inline over a four-argument call: each error site costs a call, not a constructor with a
+  // stacked fifth argument and an object in memory.
+  ErrorReport(Error* error, Status code, int32_t op_index, int32_t tensor_index)
+      : code_(RecordError(error, code, op_index, tensor_index)) {}
   template <typename T>
   ErrorReport& operator<<(const T&) {
     return *this;
   }
 #else
+  ErrorReport(Error* error, Status code, int32_t op_index, int32_t tensor_index);
   ErrorReport& operator<<(const char* text);
   ErrorReport& operator<<(int64_t value);
   ErrorReport& operator<<(int32_t value) { return *this << static_cast<int64_t>(value); }
@@ -31,7 +38,9 @@ class ErrorReport {
   operator Status() const { return code_; }
 
  private:
+#if !defined(QINFER_TERSE_ERRORS)
   Error* error_;
+#endif
   Status code_;
 #if !defined(QINFER_TERSE_ERRORS)
   uint32_t length_ = 0;

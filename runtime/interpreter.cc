@@ -39,17 +39,23 @@ size_t Interpreter::output_count() const {
 
 namespace {
 
-// The view of graph end `index` (an input or an output tensor).
-Status FillView(const Model* model, const flatbuffers::Vector<int32_t>* ends, size_t index,
-                uint8_t* arena, TensorView* view) {
+// The view of graph input (or, with `output`, graph output) `index`.
+Status FillView(const Model* model, bool output, size_t index, uint8_t* arena, TensorView* view) {
   if (model == nullptr) return Status::kNotInitialized;
   if (view == nullptr) return Status::kNullArgument;
+  const schema::Model* m = model->schema();
+  const flatbuffers::Vector<int32_t>* ends = output ? m->outputs() : m->inputs();
   if (index >= ends->size()) return Status::kBadIndex;
-  const schema::Tensor* t = model->schema()->tensors()->Get(ends->Get(static_cast<uint32_t>(index)));
+  const schema::Tensor* t = m->tensors()->Get(ends->Get(static_cast<uint32_t>(index)));
   view->data = reinterpret_cast<int8_t*>(arena + t->arena_offset());
-  view->bytes = static_cast<size_t>(ElementCount(t));
   view->rank = Rank(t);
-  for (int32_t d = 0; d < kMaxRank; ++d) view->dims[d] = d < view->rank ? Dim(t, d) : 1;
+  // An int8 activation of a verified model: its bytes (the product of its dims) fit 31 bits.
+  size_t bytes = 1;
+  for (int32_t d = 0; d < kMaxRank; ++d) {
+    view->dims[d] = d < view->rank ? Dim(t, d) : 1;
+    bytes *= static_cast<size_t>(view->dims[d]);
+  }
+  view->bytes = bytes;
   view->zero_point = t->zero_point();
   return Status::kOk;
 }
@@ -57,11 +63,11 @@ Status FillView(const Model* model, const flatbuffers::Vector<int32_t>* ends, si
 }  // namespace
 
 Status Interpreter::input(size_t index, TensorView* view) const {
-  return FillView(model_, model_ == nullptr ? nullptr : model_->schema()->inputs(), index, arena_, view);
+  return FillView(model_, false, index, arena_, view);
 }
 
 Status Interpreter::output(size_t index, TensorView* view) const {
-  return FillView(model_, model_ == nullptr ? nullptr : model_->schema()->outputs(), index, arena_, view);
+  return FillView(model_, true, index, arena_, view);
 }
 
 Status Interpreter::Invoke(Error* error) {

@@ -6,17 +6,14 @@
 #include <cstdint>
 
 #include "runtime/model.h"
+#include "runtime/qinfer.h"
 #include "runtime/status.h"
 
 namespace qinfer {
 
-struct TensorView {
-  int8_t* data;      // int8 activations (int32 tensors are never graph inputs/outputs)
-  size_t bytes;
-  int32_t rank;
-  int32_t dims[4];
-  int32_t zero_point;
-};
+// The C API's tensor (data: int8 activations; int32 tensors are never graph inputs or
+// outputs), so qinfer_input / qinfer_output fill the caller's struct with no copy.
+using TensorView = qinfer_tensor;
 
 class Interpreter {
  public:

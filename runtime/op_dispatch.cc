@@ -70,6 +70,9 @@ class OpTensors {
   uint8_t* arena_;
 };
 
+// A verified tensor's element count (below 2^31): 32-bit divisions, no 64-bit helper.
+int32_t Count32(const schema::Tensor* t) { return static_cast<int32_t>(ElementCount(t)); }
+
 kernels::Requant RequantOf(const flatbuffers::Vector<int32_t>* m,
                            const flatbuffers::Vector<int32_t>* s) {
   return kernels::Requant{m->data(), s->data(), static_cast<int32_t>(m->size())};
@@ -90,20 +93,17 @@ void RunConv(const OpTensors& t, const schema::Conv2DOptions* o, bool depthwise)
   p.act_min = o->act_min();
   p.act_max = o->act_max();
   p.requant = RequantOf(o->multiplier(), o->shift());
-  if (depthwise) {
-    mac::DepthwiseConv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
-                          Dims4Of(t.out()), t.Out8());
-    return;
-  }
 #if defined(QINFER_HAVE_X86_KERNELS)
-  if (t.PackedWeights() != nullptr) {
+  if (!depthwise && t.PackedWeights() != nullptr) {
     mac::Conv2DPacked(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
                       t.PackedWeights(), t.FoldedBias(), Dims4Of(t.out()), t.Out8());
     return;
   }
 #endif
-  mac::Conv2D(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2),
-              Dims4Of(t.out()), t.Out8());
+  // One call site for both kernels (same signature): the eight arguments are set up once.
+  const auto kernel = depthwise ? &mac::DepthwiseConv2D : &mac::Conv2D;
+  kernel(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), t.Bias(2), Dims4Of(t.out()),
+         t.Out8());
 }
 
 void RunFullyConnected(const OpTensors& t, const schema::FullyConnectedOptions* o) {
@@ -116,7 +116,7 @@ void RunFullyConnected(const OpTensors& t, const schema::FullyConnectedOptions* 
   p.requant = RequantOf(o->multiplier(), o->shift());
   const int32_t out_features = Dim(t.in(1), 0);
   const int32_t in_features = Dim(t.in(1), 1);
-  const int32_t batches = static_cast<int32_t>(ElementCount(t.in(0)) / in_features);
+  const int32_t batches = Count32(t.in(0)) / in_features;
 #if defined(QINFER_HAVE_X86_KERNELS)
   if (t.PackedWeights() != nullptr) {
     mac::FullyConnectedPacked(p, batches, in_features, out_features, t.In8(0), t.In8(1),
@@ -193,7 +193,7 @@ void RunSoftmax(const OpTensors& t, const schema::SoftmaxOptions* o) {
   p.input_left_shift = o->input_left_shift();
   p.diff_min = o->diff_min();
   const int32_t depth = Dim(t.in(0), Rank(t.in(0)) - 1);
-  const int32_t rows = static_cast<int32_t>(ElementCount(t.in(0)) / depth);
+  const int32_t rows = Count32(t.in(0)) / depth;
   ref::Softmax(p, rows, depth, t.In8(0), t.Out8());
 }
 

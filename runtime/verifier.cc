@@ -21,6 +21,15 @@ constexpr int32_t kMaxAliasChain = 16;
     if (status_ != Status::kOk) return status_; \
   } while (0)
 
+// Out of line: the accessor chains would otherwise be inlined at every use.
+__attribute__((noinline)) const schema::Tensor* TensorAt(const schema::Model* m, int32_t t) {
+  return m->tensors()->Get(t);
+}
+
+__attribute__((noinline)) const schema::Operator* OpAt(const schema::Model* m, int32_t i) {
+  return m->operators()->Get(i);
+}
+
 ErrorReport TensorError(Error* error, Status code, int32_t t) {
   ErrorReport r(error, code, -1, t);
   r << "tensor " << t << ": ";
@@ -34,7 +43,7 @@ Status VerifyTensor(const schema::Model* m, int32_t t, Error* error) {
 #else
   auto bad = [&](Status code) { return TensorError(error, code, t); };
 #endif
-  const schema::Tensor* tensor = m->tensors()->Get(t);
+  const schema::Tensor* tensor = TensorAt(m, t);
   if (tensor->shape() == nullptr) return bad(Status::kMissingField) << "shape missing";
   const int32_t rank = Rank(tensor);
   if (rank < 1 || rank > kMaxRank) {
@@ -87,8 +96,10 @@ Status VerifyTensor(const schema::Model* m, int32_t t, Error* error) {
   if (tensor->dtype() != schema::DType::INT8) {
     return bad(Status::kBadDType) << "activations must be int8";
   }
-  const int64_t offset = tensor->arena_offset();
-  if (offset < 0 || offset % kArenaAlignment != 0 || offset + bytes > m->arena_bytes()) {
+  const int32_t offset = tensor->arena_offset();
+  // offset >= 0 and bytes < 2^31 here: the end fits 32 bits.
+  if (offset < 0 || offset % kArenaAlignment != 0 ||
+      static_cast<uint32_t>(offset) + static_cast<uint32_t>(bytes) > m->arena_bytes()) {
     return bad(Status::kArenaPlanInvalid)
            << "arena offset " << offset << " + " << bytes << " bytes not 16-aligned inside arena of "
            << m->arena_bytes();
@@ -96,7 +107,7 @@ Status VerifyTensor(const schema::Model* m, int32_t t, Error* error) {
   return Status::kOk;
 }
 
-bool IsConstant(const schema::Model* m, int32_t t) { return m->tensors()->Get(t)->buffer() >= 0; }
+bool IsConstant(const schema::Model* m, int32_t t) { return TensorAt(m, t)->buffer() >= 0; }
 
 bool Contains(const flatbuffers::Vector<int32_t>* v, int32_t value) {
   for (uint32_t i = 0; i < v->size(); ++i) {
@@ -129,54 +140,69 @@ Status VerifyGraphEnds(const schema::Model* m, const flatbuffers::Vector<int32_t
   return Status::kOk;
 }
 
-// Indices in range; each activation is produced once, by the op its live_from names, and
-// read only after that and no later than its live_until.
+// Op i's reads and write: indices in range; it reads activations produced before it and
+// still live, and writes one activation whose live range starts at it.
+Status OpDataflow(const schema::Model* m, int32_t i, Error* error) {
+#if defined(QINFER_TERSE_ERRORS)
+  (void)error;  // VerifyDataflow records the code and op index
+  auto bad = [](Status code) { return TerseStatus(code); };
+#else
+  auto bad = [&](Status code) { return OpError(error, code, m, i); };
+#endif
+  const int32_t num_tensors = static_cast<int32_t>(m->tensors()->size());
+  const auto* op = OpAt(m, i);
+  if (op->inputs() == nullptr || op->outputs() == nullptr) {
+    return bad(Status::kMissingField) << "inputs/outputs missing";
+  }
+  if (op->outputs()->size() != 1) return bad(Status::kBadOpArity) << "must have exactly one output";
+  for (uint32_t s = 0; s < op->inputs()->size(); ++s) {
+    const int32_t t = op->inputs()->Get(s);
+    if (t == -1) continue;  // absent optional input; VerifyOperator decides if allowed
+    if (t < 0 || t >= num_tensors) {
+      return bad(Status::kBadTensorIndex) << "inputs[" << s << "] = " << t << " out of range";
+    }
+    if (IsConstant(m, t)) continue;
+    const auto* tensor = TensorAt(m, t);
+    if (tensor->live_from() >= i) {
+      return bad(Status::kUseBeforeDefinition)
+             << "reads tensor " << t << " which op " << tensor->live_from() << " produces";
+    }
+    if (tensor->live_until() < i) {
+      return bad(Status::kArenaPlanInvalid)
+             << "reads tensor " << t << " after its live range ends at op " << tensor->live_until();
+    }
+  }
+  const int32_t out = op->outputs()->Get(0);
+  if (out < 0 || out >= num_tensors) {
+    return bad(Status::kBadTensorIndex) << "output " << out << " out of range";
+  }
+  if (IsConstant(m, out)) return bad(Status::kBadBuffer) << "writes a constant";
+  if (TensorAt(m, out)->live_from() != i) {
+    return bad(Status::kArenaPlanInvalid)
+           << "output tensor " << out << " has live_from " << TensorAt(m, out)->live_from();
+  }
+  return Status::kOk;
+}
+
+// Each activation is produced once, by the op its live_from names, and read only after that
+// and no later than its live_until.
 Status VerifyDataflow(const schema::Model* m, Error* error) {
   const int32_t num_tensors = static_cast<int32_t>(m->tensors()->size());
   const int32_t num_ops = static_cast<int32_t>(m->operators()->size());
   for (int32_t i = 0; i < num_ops; ++i) {
-    const auto* op = m->operators()->Get(i);
-    if (op->inputs() == nullptr || op->outputs() == nullptr) {
-      return OpError(error, Status::kMissingField, m, i) << "inputs/outputs missing";
-    }
-    if (op->outputs()->size() != 1) {
-      return OpError(error, Status::kBadOpArity, m, i) << "must have exactly one output";
-    }
-    for (uint32_t s = 0; s < op->inputs()->size(); ++s) {
-      const int32_t t = op->inputs()->Get(s);
-      if (t == -1) continue;  // absent optional input; VerifyOperator decides if allowed
-      if (t < 0 || t >= num_tensors) {
-        return OpError(error, Status::kBadTensorIndex, m, i) << "inputs[" << s << "] = " << t
-                                                            << " out of range";
-      }
-      if (IsConstant(m, t)) continue;
-      const auto* tensor = m->tensors()->Get(t);
-      if (tensor->live_from() >= i) {
-        return OpError(error, Status::kUseBeforeDefinition, m, i)
-               << "reads tensor " << t << " which op " << tensor->live_from() << " produces";
-      }
-      if (tensor->live_until() < i) {
-        return OpError(error, Status::kArenaPlanInvalid, m, i)
-               << "reads tensor " << t << " after its live range ends at op " << tensor->live_until();
-      }
-    }
-    const int32_t out = op->outputs()->Get(0);
-    if (out < 0 || out >= num_tensors) {
-      return OpError(error, Status::kBadTensorIndex, m, i) << "output " << out << " out of range";
-    }
-    if (IsConstant(m, out)) return OpError(error, Status::kBadBuffer, m, i) << "writes a constant";
-    if (m->tensors()->Get(out)->live_from() != i) {
-      return OpError(error, Status::kArenaPlanInvalid, m, i)
-             << "output tensor " << out << " has live_from " << m->tensors()->Get(out)->live_from();
-    }
+    const Status status = OpDataflow(m, i, error);
+#if defined(QINFER_TERSE_ERRORS)
+    if (status != Status::kOk) ErrorReport(error, status, i, -1);
+#endif
+    QINFER_CHECK(status);
   }
   for (int32_t t = 0; t < num_tensors; ++t) {
     if (IsConstant(m, t)) continue;
-    const auto* tensor = m->tensors()->Get(t);
+    const auto* tensor = TensorAt(m, t);
     const int32_t from = tensor->live_from();
     const bool is_input = Contains(m->inputs(), t);
     if (is_input ? from != -1
-                 : (from < 0 || from >= num_ops || m->operators()->Get(from)->outputs()->Get(0) != t)) {
+                 : (from < 0 || from >= num_ops || OpAt(m, from)->outputs()->Get(0) != t)) {
       return TensorError(error, Status::kUseBeforeDefinition, t)
              << (is_input ? "graph input must have live_from -1" : "no op produces it at live_from");
     }
@@ -190,21 +216,27 @@ Status VerifyDataflow(const schema::Model* m, Error* error) {
   return Status::kOk;
 }
 
-bool BytesOverlap(int64_t a_off, int64_t a_len, int64_t b_off, int64_t b_len) {
+// Offsets and lengths inside the arena (checked before the plan): every end fits 32 bits.
+bool BytesOverlap(uint32_t a_off, uint32_t a_len, uint32_t b_off, uint32_t b_len) {
   return a_off < b_off + b_len && b_off < a_off + a_len;
 }
 
-int64_t TensorBytes(const schema::Tensor* t) { return ElementCount(t) * ElementBytes(t->dtype()); }
+// An activation's bytes (int8: its element count), below 2^31 once VerifyTensor passed.
+uint32_t ActivationBytes(const schema::Tensor* t) {
+  uint32_t n = 1;
+  for (int32_t d = 0; d < Rank(t); ++d) n *= static_cast<uint32_t>(Dim(t, d));
+  return n;
+}
 
 // True if `t` is a zero-copy RESHAPE view of `base` (possibly through a chain of views).
 bool IsViewOf(const schema::Model* m, int32_t t, int32_t base) {
   for (int32_t step = 0; step < kMaxAliasChain; ++step) {
-    const auto* tensor = m->tensors()->Get(t);
+    const auto* tensor = TensorAt(m, t);
     if (tensor->live_from() < 0) return false;
-    const auto* op = m->operators()->Get(tensor->live_from());
+    const auto* op = OpAt(m, tensor->live_from());
     if (op->opcode() != schema::OpCode::RESHAPE) return false;
     const int32_t src = op->inputs()->Get(0);
-    if (IsConstant(m, src) || m->tensors()->Get(src)->arena_offset() != tensor->arena_offset()) {
+    if (IsConstant(m, src) || TensorAt(m, src)->arena_offset() != tensor->arena_offset()) {
       return false;
     }
     if (src == base) return true;
@@ -217,11 +249,14 @@ Status VerifyPlan(const schema::Model* m, Error* error) {
   const int32_t num_tensors = static_cast<int32_t>(m->tensors()->size());
   for (int32_t a = 0; a < num_tensors; ++a) {
     if (IsConstant(m, a)) continue;
-    const auto* ta = m->tensors()->Get(a);
+    const auto* ta = TensorAt(m, a);
     for (int32_t b = a + 1; b < num_tensors; ++b) {
       if (IsConstant(m, b)) continue;
-      const auto* tb = m->tensors()->Get(b);
-      if (!BytesOverlap(ta->arena_offset(), TensorBytes(ta), tb->arena_offset(), TensorBytes(tb))) continue;
+      const auto* tb = TensorAt(m, b);
+      if (!BytesOverlap(ta->arena_offset(), ActivationBytes(ta), tb->arena_offset(),
+                        ActivationBytes(tb))) {
+        continue;
+      }
       if (ta->live_until() < tb->live_from() || tb->live_until() < ta->live_from()) continue;
       if (IsViewOf(m, b, a) || IsViewOf(m, a, b)) continue;
       return TensorError(error, Status::kArenaOverlap, a)
@@ -230,18 +265,19 @@ Status VerifyPlan(const schema::Model* m, Error* error) {
   }
   const int32_t num_ops = static_cast<int32_t>(m->operators()->size());
   for (int32_t i = 0; i < num_ops; ++i) {
-    const auto* op = m->operators()->Get(i);
-    const int64_t bytes = op->scratch_bytes();
+    const auto* op = OpAt(m, i);
+    const int32_t bytes = op->scratch_bytes();
     if (bytes == 0 && op->scratch_offset() == -1) continue;
-    const int64_t offset = op->scratch_offset();
-    if (bytes < 0 || offset < 0 || offset % kArenaAlignment != 0 || offset + bytes > m->arena_bytes()) {
+    const int32_t offset = op->scratch_offset();
+    if (bytes < 0 || offset < 0 || offset % kArenaAlignment != 0 ||
+        static_cast<uint32_t>(offset) + static_cast<uint32_t>(bytes) > m->arena_bytes()) {
       return OpError(error, Status::kArenaPlanInvalid, m, i) << "scratch outside the arena";
     }
     for (int32_t t = 0; t < num_tensors; ++t) {
       if (IsConstant(m, t)) continue;
-      const auto* tensor = m->tensors()->Get(t);
+      const auto* tensor = TensorAt(m, t);
       if (tensor->live_from() <= i && i <= tensor->live_until() &&
-          BytesOverlap(offset, bytes, tensor->arena_offset(), TensorBytes(tensor))) {
+          BytesOverlap(offset, bytes, tensor->arena_offset(), ActivationBytes(tensor))) {
         return OpError(error, Status::kArenaOverlap, m, i) << "scratch overlaps live tensor " << t;
       }
     }

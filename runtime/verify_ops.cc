@@ -132,14 +132,15 @@ class OpCheck {
 
   // The int32 accumulator must not overflow: |bias| + depth * max|term| <= INT32_MAX.
   Status AccumulatorBound(const schema::Tensor* bias, int64_t depth, int64_t max_term) const {
-    int64_t max_bias = 0;
+    // |INT32_MIN| = 2^31 still fits uint32.
+    uint32_t max_bias = 0;
     if (bias != nullptr) {
-      const auto* data = model_->buffers()->Get(bias->buffer())->data();
-      const int64_t n = ElementCount(bias);
-      for (int64_t i = 0; i < n; ++i) {
+      const uint8_t* data = model_->buffers()->Get(bias->buffer())->data()->data();
+      const int32_t n = Dim(bias, 0);  // rank 1: Bias() passed
+      for (int32_t i = 0; i < n; ++i) {
         int32_t v;
-        __builtin_memcpy(&v, data->data() + 4 * i, 4);
-        const int64_t a = v < 0 ? -static_cast<int64_t>(v) : v;
+        __builtin_memcpy(&v, data + 4 * i, 4);
+        const uint32_t a = v < 0 ? 0u - static_cast<uint32_t>(v) : static_cast<uint32_t>(v);
         max_bias = a > max_bias ? a : max_bias;
       }
     }
@@ -177,11 +178,13 @@ class OpCheck {
     if (static_cast<int64_t>(in) + pad_a + pad_b + effective + stride > (int64_t{1} << 30)) {
       return Fail(Status::kTooLarge) << axis << ": window geometry exceeds 2^30";
     }
-    const int64_t numerator = static_cast<int64_t>(in) + pad_a + pad_b - effective;
+    // Below 2^30 by the check above: 32-bit arithmetic (no 64-bit division helper).
+    const int32_t numerator = in + pad_a + pad_b - static_cast<int32_t>(effective);
     if (numerator < 0) {
       return Fail(Status::kShapeMismatch) << axis << ": filter larger than the padded input";
     }
-    const int64_t expected = numerator / stride + 1;
+    const int32_t expected =
+        static_cast<int32_t>(static_cast<uint32_t>(numerator) / static_cast<uint32_t>(stride)) + 1;
     if (expected != out) {
       return Fail(Status::kShapeMismatch) << axis << ": output size " << out
                                           << ", padding/stride/dilation imply " << expected;

@@ -86,6 +86,18 @@ std::string OpBitDefines() {
   return os.str();
 }
 
+// One qinfer_mcu_case initializer; a model to refuse has no input/output tables (null).
+std::string CaseRow(const std::string& prefix, const Case& c) {
+  const std::string id = prefix + "_" + Ident(c.name);
+  std::ostringstream os;
+  os << "  {\"" << c.name << "\", " << id << "_model, " << c.model.size() << "u, " << c.arena_bytes
+     << "u, " << c.inputs.size() << "u, " << (c.inputs.empty() ? 0 : c.inputs[0].size()) << "u, "
+     << (c.outputs.empty() ? 0 : c.outputs[0].size()) << "u, "
+     << (c.inputs.empty() ? std::string("0, 0") : id + "_inputs, " + id + "_outputs") << ", "
+     << c.macs << "u, " << OpMask(c.model) << "u, " << c.refuse_status << "},\n";
+  return os.str();
+}
+
 std::string FnvHex(const std::string& data) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : data) h = (h ^ c) * 1099511628211ull;
@@ -141,6 +153,7 @@ bool WriteCasesHeader(const std::string& path, const std::string& prefix,
         os << o.str() << "};\n";
       }
     }
+    if (c.inputs.empty()) continue;  // a model to refuse: null input/output tables
     os << "static const qinfer_mcu_blob " << id << "_inputs[] = {";
     for (size_t s = 0; s < c.inputs.size(); ++s) {
       for (size_t i = 0; i < c.inputs[s].size(); ++i) {
@@ -157,13 +170,7 @@ bool WriteCasesHeader(const std::string& path, const std::string& prefix,
   }
   os << "\n#define " << upper << "_MAX_ARENA " << max_arena << "u\n";
   os << "static const qinfer_mcu_case " << prefix << "_cases[] = {\n";
-  for (const Case& c : cases) {
-    const std::string id = prefix + "_" + Ident(c.name);
-    os << "  {\"" << c.name << "\", " << id << "_model, " << c.model.size() << "u, " << c.arena_bytes
-       << "u, " << c.inputs.size() << "u, " << (c.inputs.empty() ? 0 : c.inputs[0].size()) << "u, "
-       << (c.outputs.empty() ? 0 : c.outputs[0].size()) << "u, " << id << "_inputs, " << id
-       << "_outputs, " << c.macs << "u, " << OpMask(c.model) << "u},\n";
-  }
+  for (const Case& c : cases) os << CaseRow(prefix, c);
   os << "};\nstatic const uint32_t " << prefix << "_case_count = " << cases.size() << "u;\n";
 
   return WriteIfChanged(path, os.str());
@@ -232,13 +239,7 @@ bool WriteCasesIncbin(const std::string& dir, const std::string& prefix,
   }
   h << "\n#define " << upper << "_MAX_ARENA " << max_arena << "u\n";
   h << "static const qinfer_mcu_case " << prefix << "_cases[] = {\n";
-  for (const Case& c : cases) {
-    const std::string id = prefix + "_" + Ident(c.name);
-    h << "  {\"" << c.name << "\", " << id << "_model, " << c.model.size() << "u, " << c.arena_bytes
-      << "u, " << c.inputs.size() << "u, " << (c.inputs.empty() ? 0 : c.inputs[0].size()) << "u, "
-      << (c.outputs.empty() ? 0 : c.outputs[0].size()) << "u, " << id << "_inputs, " << id
-      << "_outputs, " << c.macs << "u, " << OpMask(c.model) << "u},\n";
-  }
+  for (const Case& c : cases) h << CaseRow(prefix, c);
   h << "};\nstatic const uint32_t " << prefix << "_case_count = " << cases.size() << "u;\n";
   s << "/* content " << FnvHex(all) << " */\n";
   return WriteIfChanged(dir + "/" + prefix + "_models.h", h.str()) &&

@@ -22,6 +22,34 @@ static void report_error(const char* what, int32_t code) {
   platform_puts("\n");
 }
 
+/* A model this device cannot run (e.g. packed for x86 kernels): verification and init must
+ * refuse it with the expected code, and no arena size is reported for it. */
+static int check_refused(const qinfer_mcu_case* c) {
+  const int32_t verify_rc = qinfer_verify(c->model, c->model_size, &err);
+  const int32_t verify_err = err.code;
+  const int32_t init_rc = qinfer_init(&ctx, c->model, c->model_size, arena, sizeof arena, &err);
+  if (verify_rc != c->refuse_status || verify_err != c->refuse_status ||
+      init_rc != c->refuse_status || err.code != c->refuse_status ||
+      qinfer_arena_bytes(c->model, c->model_size) != 0) {
+    platform_puts("  expected refusal ");
+    platform_puts(qinfer_status_name(c->refuse_status));
+    platform_puts(", got verify ");
+    platform_puts(qinfer_status_name(verify_rc));
+    platform_puts(", init ");
+    platform_puts(qinfer_status_name(init_rc));
+    platform_puts(": ");
+    platform_puts(err.message);
+    platform_puts(" MISMATCH\n");
+    return 1;
+  }
+  platform_puts("  refused with ");
+  platform_puts(qinfer_status_name(init_rc));
+  platform_puts(" (");
+  platform_puts(err.message);
+  platform_puts("), as expected\n");
+  return 0;
+}
+
 static int run_case(const qinfer_mcu_case* c) {
   int failures = 0;
   platform_puts("case ");
@@ -29,6 +57,8 @@ static int run_case(const qinfer_mcu_case* c) {
   platform_puts(": model ");
   platform_put_u32(c->model_size);
   platform_puts(" B\n");
+
+  if (c->refuse_status != 0) return check_refused(c);
 
   /* Truncated bytes must be rejected by the on-device verifier. */
   if (qinfer_verify(c->model, (c->model_size / 2) & ~15u, &err) == QINFER_OK) {

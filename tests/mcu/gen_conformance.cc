@@ -6,7 +6,8 @@
 // --converted adds a model produced by `qinfer convert ... -o MODEL.qinfer --emit-c EMITTED.h`:
 // the firmware reads it from SYMBOL in EMITTED.h (checked here to hold the same bytes), and
 // its inputs are the first COUNT images of IMAGES_U8.npy, x = u8 / 255, quantized with the
-// model input's scale and zero point.
+// model input's scale and zero point. With the converter, the cases end with `packed_x86`, a
+// model the devices must refuse (see AddPackedForX86).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -21,7 +22,11 @@
 #include "tests/mcu/model_zoo.h"
 
 #if defined(QINFER_HAVE_CONVERTER)
+#include "converter/convert.h"
 #include "converter/npy.h"
+#include "converter/onnx_builder.h"
+#include "converter/onnx_import.h"
+#include "runtime/model.h"
 #endif
 
 namespace {
@@ -110,6 +115,66 @@ bool AddConverted(char** a, std::vector<Case>* cases) {
   cases->push_back(std::move(c));
   return true;
 }
+
+// A model converted for the x86 pre-packed target, as `qinfer convert --target
+// x86-avx512vnni` writes it (Model.target, Operator.packed_weights / folded_bias), using only
+// opcodes of the flash-size build (conv, average pool, reshape, fully connected): every
+// Cortex-M build, that one included, must refuse it with kTargetUnsupported, having no x86
+// kernels. The host's verifier, which checks the packed data in full, must accept it, so the
+// device refuses the model for its target alone.
+bool AddPackedForX86(std::vector<Case>* cases) {
+  namespace cv = qinfer::converter;
+  qinfer::mcu::Rng rng(4242);
+  auto values = [&](size_t n) {
+    std::vector<float> v(n);
+    for (float& x : v) x = static_cast<float>(rng.Unit() * 2 - 1);
+    return v;
+  };
+  Case c;
+  c.name = "packed_x86";
+  try {
+    cv::OnnxBuilder b;
+    b.Input("x", {1, 1, 8, 8});
+    b.Init("w", {8, 1, 3, 3}, values(72));
+    b.Init("b", {8}, values(8));
+    b.Node("Conv", {"x", "w", "b"}, {"c"},
+           {cv::OnnxAttr::Ints("kernel_shape", {3, 3}), cv::OnnxAttr::Ints("pads", {1, 1, 1, 1})});
+    b.Node("AveragePool", {"c"}, {"p"}, {cv::OnnxAttr::Ints("kernel_shape", {8, 8})});
+    b.Node("Flatten", {"p"}, {"f"});
+    b.Init("fw", {10, 8}, values(80));
+    b.Init("fb", {10}, values(10));
+    b.Node("Gemm", {"f", "fw", "fb"}, {"y"}, {cv::OnnxAttr::Int("transB", 1)});
+    b.Output("y");
+    cv::Graph g = cv::ImportOnnxBytes(b.Serialize(), c.name);
+    const cv::LGraph lg = cv::PrepareForQuantization(&g);
+    std::vector<cv::Sample> calib;
+    for (int i = 0; i < 4; ++i) calib.push_back({values(64)});
+    cv::ConvertOptions opt;
+    opt.compute_sqnr = false;
+    opt.optimize_rounding = false;
+    opt.target = cv::Target::kX86Avx512Vnni;
+    const cv::ConvertResult r = cv::ConvertGraphWithSamples(lg, calib, opt);
+    c.model = qinfer::testing::AlignedBytes(r.bytes.data(), r.bytes.size());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", c.name.c_str(), e.what());
+    return false;
+  }
+  const auto* m = qinfer::schema::GetModel(c.model.data());
+  int packed = 0;
+  for (const auto* op : *m->operators()) {
+    packed += op->packed_weights() >= 0 && op->folded_bias() >= 0;
+  }
+  qinfer::Error error;
+  if (m->target() != qinfer::schema::Target::X86_AVX512VNNI || packed == 0 ||
+      qinfer::Model::Verify(c.model.data(), c.model.size(), &error) != qinfer::Status::kOk) {
+    std::fprintf(stderr, "%s: expected a valid model with packed ops (%d packed; %s)\n",
+                 c.name.c_str(), packed, error.message);
+    return false;
+  }
+  c.refuse_status = static_cast<int32_t>(qinfer::Status::kTargetUnsupported);
+  cases->push_back(std::move(c));
+  return true;
+}
 #endif
 
 }  // namespace
@@ -138,6 +203,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+#if defined(QINFER_HAVE_CONVERTER)
+  if (!AddPackedForX86(&cases)) return 1;
+#endif
   if (!qinfer::mcu::WriteCasesHeader(argv[1], "conformance", cases)) {
     std::fprintf(stderr, "cannot write %s\n", argv[1]);
     return 1;

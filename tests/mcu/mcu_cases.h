@@ -22,6 +22,7 @@ typedef struct qinfer_mcu_case {
   const qinfer_mcu_blob* outputs; /* [set * num_outputs + o]: the host runtime's bytes */
   uint32_t macs;                  /* multiply-accumulates per inference (benchmarks) */
   uint32_t ops;                   /* opcodes used: bit QINFER_MCU_OP_<NAME> (the header's) */
+  int32_t refuse_status;          /* nonzero: qinfer_init must fail with this code (no sets) */
 } qinfer_mcu_case;
 
 #endif /* QINFER_TESTS_MCU_MCU_CASES_H_ */

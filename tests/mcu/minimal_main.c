@@ -5,6 +5,8 @@
  *    conformance model whose opcodes are all enabled must run bit-exact with the host
  *    runtime; every other one must be rejected by qinfer_init with QINFER bad-opcode (13) and
  *    the index of an op;
+ *  - a model the device cannot run (refuse_status, e.g. one packed for x86 kernels) must be
+ *    refused by qinfer_init with that code;
  *  - QINFER_TERSE_ERRORS: error messages must stay empty.
  * Exit code 0 = all as expected. */
 #include <string.h>
@@ -21,6 +23,32 @@ static uint8_t arena[CONFORMANCE_MAX_ARENA] __attribute__((aligned(16)));
 static qinfer_context ctx;
 static qinfer_error err;
 
+/* qinfer_init returned `rc`: it must be `expected`, recorded in err (with an op index when
+ * `at_op`), and terse builds must leave the message empty. */
+static int check_refused(int32_t rc, int32_t expected, int at_op, const char* what) {
+  if (rc != expected || err.code != expected || (at_op && err.op_index < 0)) {
+    platform_puts("expected status ");
+    platform_put_i32(expected);
+    platform_puts(at_op ? " with an op index, got " : ", got ");
+    platform_put_i32(rc);
+    platform_puts(" MISMATCH\n");
+    return 1;
+  }
+#if defined(QINFER_TERSE_ERRORS)
+  if (err.message[0] != '\0') {
+    platform_puts("terse build wrote a message MISMATCH\n");
+    return 1;
+  }
+#endif
+  platform_puts(what);
+  if (at_op) {
+    platform_puts(" at op ");
+    platform_put_i32(err.op_index);
+  }
+  platform_puts(", as expected\n");
+  return 0;
+}
+
 static int run_case(const qinfer_mcu_case* c) {
   platform_puts("case ");
   platform_puts(c->name);
@@ -28,22 +56,11 @@ static int run_case(const qinfer_mcu_case* c) {
   const int32_t rc = qinfer_init(&ctx, c->model, c->model_size, arena, sizeof arena, &err);
   if ((c->ops & ~(uint32_t)(QINFER_MCU_ENABLED_OPS)) != 0) {
     /* Uses an opcode this build left out. */
-    if (rc != 13 || err.op_index < 0) {
-      platform_puts("expected bad opcode (13) with an op index, got ");
-      platform_put_i32(rc);
-      platform_puts(" MISMATCH\n");
-      return 1;
-    }
-#if defined(QINFER_TERSE_ERRORS)
-    if (err.message[0] != '\0') {
-      platform_puts("terse build wrote a message MISMATCH\n");
-      return 1;
-    }
-#endif
-    platform_puts("rejected (opcode left out of this build) at op ");
-    platform_put_i32(err.op_index);
-    platform_puts(", as expected\n");
-    return 0;
+    return check_refused(rc, 13, 1, "rejected (opcode left out of this build)");
+  }
+  if (c->refuse_status != 0) {
+    /* A model this device cannot run (e.g. packed for x86 kernels). */
+    return check_refused(rc, c->refuse_status, 0, "refused");
   }
   if (rc != QINFER_OK) {
     platform_puts("qinfer_init failed with ");

@@ -91,6 +91,8 @@ struct Case {
   // converter's --emit-c output) instead of a copy the case writer emits.
   std::string model_symbol;
   std::string model_header;
+  // Nonzero: the device must refuse the model with this status (no inputs or outputs).
+  int32_t refuse_status = 0;
 };
 
 // Fills `c.inputs` with `sets` random input sets (set 1, if any, holds extremes) and runs
