@@ -1,8 +1,9 @@
 // The AArch64 kernels (kernels/aarch64) against the reference kernels, byte for byte, on every
-// path this CPU supports: >= 1000 random shapes/params per op per path, plus requantization
-// edge cases; and the dispatch: the path detected from HWCAP must be the one the test runner
-// expects for the emulated CPU (QINFER_EXPECT_ISA: neon on a Cortex-A53, dotprod on -cpu max),
-// so an Armv8.0 core can never be handed the SDOT kernels.
+// path this CPU supports: >= 1000 random shapes/params per op per path (conv, depthwise, fully
+// connected and its single-row path, add, max / average pooling, mean), plus requantization
+// and average-division edge cases; and the dispatch: the path detected from HWCAP must be the
+// one the test runner expects for the emulated CPU (QINFER_EXPECT_ISA: neon on a Cortex-A53,
+// dotprod on -cpu max), so an Armv8.0 core can never be handed the SDOT kernels.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -42,6 +43,12 @@ TEST_P(Aarch64Kernels, FullyConnectedRandom) {
                                              aarch64::FullyConnected);
 }
 
+// The single-row path (batches == 1, K >= 16) and, for K < 16, its fallback.
+TEST_P(Aarch64Kernels, FullyConnectedSingleRowRandom) {
+  testing_support::CheckFullyConnectedSingleRowRandom(4000 + static_cast<uint32_t>(GetParam()),
+                                                      kCases, aarch64::FullyConnected);
+}
+
 TEST_P(Aarch64Kernels, Conv2DRandom) {
   testing_support::CheckConv2DRandom(2000 + static_cast<uint32_t>(GetParam()), kCases,
                                      aarch64::Conv2D);
@@ -53,7 +60,36 @@ TEST_P(Aarch64Kernels, DepthwiseConv2DRandom) {
 }
 
 TEST_P(Aarch64Kernels, RequantizationEdges) {
-  testing_support::CheckRequantizationEdges(aarch64::FullyConnected);
+  // K = 3 runs the GEMM driver's requantization, 16 and 17 the single-row path's (17: the
+  // overlapping tail step).
+  for (int32_t k : {3, 16, 17}) {
+    SCOPED_TRACE(k);
+    testing_support::CheckRequantizationEdges(aarch64::FullyConnected, k);
+  }
+}
+
+TEST_P(Aarch64Kernels, AddRandom) {
+  testing_support::CheckAddRandom(5000 + static_cast<uint32_t>(GetParam()), kCases,
+                                  aarch64::Add);
+}
+
+TEST_P(Aarch64Kernels, MaxPoolRandom) {
+  testing_support::CheckPoolRandom(6000 + static_cast<uint32_t>(GetParam()), kCases, true,
+                                   aarch64::MaxPool2D);
+}
+
+TEST_P(Aarch64Kernels, AvgPoolRandom) {
+  testing_support::CheckPoolRandom(7000 + static_cast<uint32_t>(GetParam()), kCases, false,
+                                   aarch64::AvgPool2D);
+}
+
+TEST_P(Aarch64Kernels, AvgPoolDivisionEdges) {
+  testing_support::CheckAvgPoolDivisionEdges(aarch64::AvgPool2D);
+}
+
+TEST_P(Aarch64Kernels, MeanRandom) {
+  testing_support::CheckMeanRandom(8000 + static_cast<uint32_t>(GetParam()), kCases,
+                                   aarch64::MeanHW);
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, Aarch64Kernels,
@@ -81,6 +117,9 @@ TEST(Aarch64Dispatch, SdotKernelTrapsWithoutDotprod) {
   const FullyConnectedParams p{0, 0, 0, -128, 127, Requant{&mult, &shift, 1}};
   EXPECT_EXIT(aarch64::dotprod::FullyConnected(p, 1, 64, 4, x.data(), w.data(), nullptr,
                                                out.data()),
+              ::testing::KilledBySignal(SIGILL), "");
+  EXPECT_EXIT(aarch64::dotprod::FullyConnectedSingleRow(p, 1, 64, 4, x.data(), w.data(),
+                                                        nullptr, out.data()),
               ::testing::KilledBySignal(SIGILL), "");
 }
 

@@ -35,14 +35,15 @@ std::vector<int8_t> Bytes(int64_t n) {
   return v;
 }
 
-enum class Kind { kConv, kDepthwise, kFc };
+enum class Kind { kConv, kDepthwise, kFc, kAdd, kMaxPool, kAvgPool, kMean };
 
 // A layer of the Fashion-MNIST CNN (models/fashion_cnn.onnx as converted) or the toy FC.
 struct Layer {
   const char* name;
   Kind kind;
   int32_t h, w, c;       // input (FC: batches, -, in features)
-  int32_t k, oc, pad;    // kernel size, output channels (FC: out features), padding
+  int32_t k, oc, pad;    // kernel size (pooling: window = stride), output channels (FC: out
+                         // features), padding
 };
 
 const Layer kLayers[] = {
@@ -53,6 +54,10 @@ const Layer kLayers[] = {
     {"conv3_3x3_7x7x32_64", Kind::kConv, 7, 7, 32, 3, 64, 1},
     {"fc_64_10", Kind::kFc, 1, 1, 64, 1, 10, 0},
     {"fc_256_128", Kind::kFc, 1, 1, 256, 1, 128, 0},
+    {"add_14x14x32", Kind::kAdd, 14, 14, 32, 0, 0, 0},
+    {"maxpool_2x2_28x28x16", Kind::kMaxPool, 28, 28, 16, 2, 0, 0},
+    {"avgpool_2x2_28x28x16", Kind::kAvgPool, 28, 28, 16, 2, 0, 0},
+    {"mean_7x7x64", Kind::kMean, 7, 7, 64, 0, 0, 0},
 };
 
 int g_failures = 0;
@@ -70,7 +75,41 @@ void Check(const std::vector<int8_t>& want, const std::vector<int8_t>& got, Isa 
   }
 }
 
+// Add, pooling and mean: no MACs (reported as 0, so the MAC targets skip them).
+void RunOther(const Layer& l, const Isa* isas, int n_isas) {
+  const Dims4 in{1, l.h, l.w, l.c};
+  const int32_t ok = l.k > 0 ? l.k : 1;
+  const Dims4 out_d = l.kind == Kind::kMean  ? Dims4{1, 1, 1, l.c}
+                      : l.kind == Kind::kAdd ? in
+                                             : Dims4{1, l.h / ok, l.w / ok, l.c};
+  const auto x = Bytes(FlatSize(in)), y = Bytes(FlatSize(in));
+  const AddParams ap{-128, -10, -128, 20, 1518500250, -11, 1298765432, -11, 1431655765, -18,
+                     -128, 127, false};
+  const PoolParams pp{l.k, l.k, l.k, l.k, 0, 0, -128, 127};
+  const MeanParams mp{-128, -128, 2098462800, -4, -128, 127, MeanRounding::kFolded};
+  std::vector<int8_t> want;
+  for (int i = 0; i < n_isas; ++i) {
+    aarch64::SetIsa(isas[i]);
+    std::vector<int8_t> out(static_cast<size_t>(FlatSize(out_d)));
+    Announce(isas[i], l.name, 0);
+    qinfer_mark_begin();
+    switch (l.kind) {
+      case Kind::kAdd: aarch64::Add(ap, in, x.data(), in, y.data(), out_d, out.data()); break;
+      case Kind::kMaxPool: aarch64::MaxPool2D(pp, in, x.data(), out_d, out.data()); break;
+      case Kind::kAvgPool: aarch64::AvgPool2D(pp, in, x.data(), out_d, out.data()); break;
+      default: aarch64::MeanHW(mp, in, x.data(), out.data()); break;
+    }
+    qinfer_mark_end();
+    if (i == 0) want = out;
+    Check(want, out, isas[i], l.name);
+  }
+}
+
 void RunLayer(const Layer& l, const Isa* isas, int n_isas) {
+  if (l.kind != Kind::kConv && l.kind != Kind::kDepthwise && l.kind != Kind::kFc) {
+    RunOther(l, isas, n_isas);
+    return;
+  }
   const int32_t oc = l.kind == Kind::kDepthwise ? l.c : l.oc;
   std::vector<int32_t> mult(static_cast<size_t>(oc)), shift(static_cast<size_t>(oc)),
       bias(static_cast<size_t>(oc));

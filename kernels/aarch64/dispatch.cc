@@ -1,14 +1,12 @@
 // HWCAP detection, the QINFER_ISA / SetIsa override, and the entry points.
 #include "kernels/aarch64/dispatch.h"
 
-#include <cstdlib>
-#include <cstring>
-
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
 #endif
 
 #include "kernels/aarch64/internal.h"
+#include "kernels/isa_select.h"
 #include "kernels/reference.h"
 
 namespace qinfer {
@@ -16,71 +14,33 @@ namespace kernels {
 namespace aarch64 {
 namespace {
 
-// Plain ints, constant-initialized: no static constructor. -1 = not yet computed.
-int g_detected = -1;
-int g_active = -1;
-
-int Detect() {
+int32_t Detect() {
 #if defined(__aarch64__) && defined(__linux__)
   const unsigned long hwcap = getauxval(AT_HWCAP);
-  if ((hwcap & HWCAP_ASIMD) && (hwcap & HWCAP_ASIMDDP)) return static_cast<int>(Isa::kDotprod);
-  if (hwcap & HWCAP_ASIMD) return static_cast<int>(Isa::kNeon);
+  if ((hwcap & HWCAP_ASIMD) && (hwcap & HWCAP_ASIMDDP)) return static_cast<int32_t>(Isa::kDotprod);
+  if (hwcap & HWCAP_ASIMD) return static_cast<int32_t>(Isa::kNeon);
 #elif defined(__aarch64__)
-  return static_cast<int>(Isa::kNeon);  // Advanced SIMD is part of the AArch64 baseline
+  return static_cast<int32_t>(Isa::kNeon);  // Advanced SIMD is part of the AArch64 baseline
 #endif
-  return static_cast<int>(Isa::kRef);
+  return static_cast<int32_t>(Isa::kRef);
 }
 
-int Active() {
-  if (g_active < 0) {
-    int isa = static_cast<int>(DetectedIsa());
-    const char* env = std::getenv("QINFER_ISA");
-    Isa forced;
-    if (env != nullptr && ParseIsa(env, &forced) && static_cast<int>(forced) < isa) {
-      isa = static_cast<int>(forced);
-    }
-    g_active = isa;
-  }
-  return g_active;
-}
+constexpr const char* kIsaNames[] = {"ref", "neon", "dotprod"};
+IsaSelect g_isa{kIsaNames, 3, Detect, -1, -1};
+
+int Active() { return ActivePath(&g_isa); }
 
 }  // namespace
 
-Isa DetectedIsa() {
-  if (g_detected < 0) g_detected = Detect();
-  return static_cast<Isa>(g_detected);
-}
+Isa DetectedIsa() { return static_cast<Isa>(DetectedPath(&g_isa)); }
 
 Isa ActiveIsa() { return static_cast<Isa>(Active()); }
 
-Isa SetIsa(Isa isa) {
-  int v = static_cast<int>(isa);
-  const int best = static_cast<int>(DetectedIsa());
-  if (v > best) v = best;
-  if (v < 0) v = 0;
-  g_active = v;
-  return static_cast<Isa>(v);
-}
+Isa SetIsa(Isa isa) { return static_cast<Isa>(SetPath(&g_isa, static_cast<int32_t>(isa))); }
 
-const char* IsaName(Isa isa) {
-  switch (isa) {
-    case Isa::kRef: return "ref";
-    case Isa::kNeon: return "neon";
-    case Isa::kDotprod: return "dotprod";
-  }
-  return "ref";
-}
+const char* IsaName(Isa isa) { return PathName(g_isa, static_cast<int32_t>(isa)); }
 
-bool ParseIsa(const char* name, Isa* isa) {
-  static const Isa kAll[] = {Isa::kRef, Isa::kNeon, Isa::kDotprod};
-  for (Isa i : kAll) {
-    if (std::strcmp(name, IsaName(i)) == 0) {
-      *isa = i;
-      return true;
-    }
-  }
-  return false;
-}
+bool ParseIsa(const char* name, Isa* isa) { return ParsePath(g_isa, name, isa); }
 
 void Conv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
             const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
@@ -108,10 +68,32 @@ void DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t*
   ref::DepthwiseConv2D(p, input_dims, input, weights_dims, weights, bias, output_dims, output);
 }
 
-void FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
-                    int32_t out_features, const int8_t* input, const int8_t* weights,
-                    const int32_t* bias, int8_t* output) {
+namespace {
+
+inline void FullyConnectedSingleRow(int isa, const FullyConnectedParams& p, int32_t batches,
+                                    int32_t in_features, int32_t out_features,
+                                    const int8_t* input, const int8_t* weights,
+                                    const int32_t* bias, int8_t* output) {
+  if (isa >= static_cast<int>(Isa::kDotprod)) {
+    return dotprod::FullyConnectedSingleRow(p, batches, in_features, out_features, input,
+                                            weights, bias, output);
+  }
+  return neon::FullyConnectedSingleRow(p, batches, in_features, out_features, input, weights,
+                                       bias, output);
+}
+
+// Every path, best first.
+__attribute__((noinline)) void FullyConnectedAnyPath(const FullyConnectedParams& p,
+                                                     int32_t batches, int32_t in_features,
+                                                     int32_t out_features, const int8_t* input,
+                                                     const int8_t* weights, const int32_t* bias,
+                                                     int8_t* output) {
   const int isa = Active();
+  if (isa >= static_cast<int>(Isa::kNeon) &&
+      SingleRowFits(p, batches, in_features, out_features)) {
+    return FullyConnectedSingleRow(isa, p, batches, in_features, out_features, input, weights,
+                                   bias, output);
+  }
   if (isa >= static_cast<int>(Isa::kDotprod) &&
       dotprod::FullyConnected(p, batches, in_features, out_features, input, weights, bias,
                               output)) {
@@ -123,6 +105,57 @@ void FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_f
     return;
   }
   ref::FullyConnected(p, batches, in_features, out_features, input, weights, bias, output);
+}
+
+}  // namespace
+
+// The single-row case jumps straight to its kernel and everything else to
+// FullyConnectedAnyPath, so no argument is saved across a call: on a 64 -> 10 layer that
+// bookkeeping was a tenth of the kernel.
+void FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
+                    int32_t out_features, const int8_t* input, const int8_t* weights,
+                    const int32_t* bias, int8_t* output) {
+  const int isa = ResolvedPath(g_isa);  // -1 until FullyConnectedAnyPath has resolved it
+  if (isa >= static_cast<int>(Isa::kNeon) &&
+      SingleRowFits(p, batches, in_features, out_features)) {
+    return FullyConnectedSingleRow(isa, p, batches, in_features, out_features, input, weights,
+                                   bias, output);
+  }
+  FullyConnectedAnyPath(p, batches, in_features, out_features, input, weights, bias, output);
+}
+
+void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kNeon) &&
+      neon::Add(p, input1_dims, input1, input2_dims, input2, output_dims, output)) {
+    return;
+  }
+  ref::Add(p, input1_dims, input1, input2_dims, input2, output_dims, output);
+}
+
+void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+               const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kNeon) &&
+      neon::MaxPool2D(p, input_dims, input, output_dims, output)) {
+    return;
+  }
+  ref::MaxPool2D(p, input_dims, input, output_dims, output);
+}
+
+void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+               const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kNeon) &&
+      neon::AvgPool2D(p, input_dims, input, output_dims, output)) {
+    return;
+  }
+  ref::AvgPool2D(p, input_dims, input, output_dims, output);
+}
+
+void MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kNeon) && neon::MeanHW(p, input_dims, input, output)) {
+    return;
+  }
+  ref::MeanHW(p, input_dims, input, output);
 }
 
 }  // namespace aarch64

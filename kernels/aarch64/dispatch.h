@@ -6,7 +6,10 @@
 // combinations fall back to ref: zero points outside int8, depthwise with depth_multiplier != 1
 // or more than 64 taps, a conv whose receptive field (kh * kw * channels per group) exceeds
 // 4096 bytes unless it is a 1x1 conv without padding. Depthwise has no SDOT form: the dotprod
-// path runs the NEON depthwise kernel.
+// path runs the NEON depthwise kernel. Add, max / average pooling and mean over H, W have NEON
+// kernels only (no multiply-accumulate for SDOT to speed up), used on both paths; they fall
+// back to ref for a broadcast channel dim (add), fewer than 16 channels (pooling, mean),
+// average windows of more than 256 elements, or parameters outside int8 / the shift range.
 // No heap, no exceptions, no static constructors; scratch lives on the stack (< 24 KB per
 // call, see driver.h), so the arena is unchanged.
 #ifndef QINFER_KERNELS_AARCH64_DISPATCH_H_
@@ -44,6 +47,17 @@ void DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t*
 void FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
                     int32_t out_features, const int8_t* input, const int8_t* weights,
                     const int32_t* bias, int8_t* output);
+
+void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output);
+
+void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+               const Dims4& output_dims, int8_t* output);
+
+void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
+               const Dims4& output_dims, int8_t* output);
+
+void MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output);
 
 }  // namespace aarch64
 }  // namespace kernels

@@ -6,6 +6,7 @@
 #include <arm_neon.h>
 
 #include "kernels/aarch64/driver.h"
+#include "kernels/aarch64/fc_single_row.h"
 #include "kernels/aarch64/internal.h"
 
 namespace qinfer {
@@ -69,6 +70,63 @@ struct Dotprod {
   }
 };
 
+// One input row (fc_single_row.h): per weight row, SDOT against x and against a vector of zi
+// (sum w * (x - zi) = sum w * x - sum w * zi, both int8 x int8); -zw * sum(x - zi) is one
+// per-call constant. The tail step's lanes already counted are zero in both input vectors.
+struct DotprodRow {
+  struct Input {
+    const int8_t* x;
+    int8x16_t zi, tail_x, tail_zi;
+    int32x4_t acc_init;  // -zw * sum(x - zi) in lane 0: each row's sum starts from it
+  };
+
+  static void Prepare(const int8_t* x, int32_t k, int32_t full, int32_t zi, int32_t zw,
+                      Input* in) {
+    in->x = x;
+    in->zi = vdupq_n_s8(static_cast<int8_t>(zi));
+    in->tail_x = in->tail_zi = vdupq_n_s8(0);
+    if (full < k) {
+      const int8x16_t fresh = vreinterpretq_s8_u8(FreshTailLanes(k, full));
+      in->tail_x = vandq_s8(vld1q_s8(x + k - kRowStep), fresh);
+      in->tail_zi = vandq_s8(in->zi, fresh);
+    }
+    in->acc_init = vdupq_n_s32(0);
+    if (zw == 0) return;
+    const int8x16_t ones = vdupq_n_s8(1);
+    int32x4_t sx = vdotq_s32(vdupq_n_s32(0), in->tail_x, ones);
+    for (int32_t kk = 0; kk < full; kk += kRowStep) sx = vdotq_s32(sx, vld1q_s8(x + kk), ones);
+    const int32_t sum_x = WrapAdd(vaddvq_s32(sx), WrapMul(-k, zi));
+    in->acc_init = vsetq_lane_s32(WrapMul(-zw, sum_x), in->acc_init, 0);
+  }
+
+  template <int R>
+  static int32x4_t Dot(const int8_t* const* rows, const Input& in, int32_t k, int32_t full) {
+    int32x4_t wx[R], wz[R];
+#pragma GCC unroll 4
+    for (int i = 0; i < R; ++i) wx[i] = in.acc_init, wz[i] = vdupq_n_s32(0);
+    ForEachStep(0, full, [&](int32_t kk) {
+      const int8x16_t xv = vld1q_s8(in.x + kk);
+#pragma GCC unroll 4
+      for (int i = 0; i < R; ++i) {
+        const int8x16_t w = vld1q_s8(rows[i] + kk);
+        wx[i] = vdotq_s32(wx[i], w, xv);
+        wz[i] = vdotq_s32(wz[i], w, in.zi);
+      }
+    });
+    if (full < k) {
+#pragma GCC unroll 4
+      for (int i = 0; i < R; ++i) {
+        const int8x16_t w = vld1q_s8(rows[i] + k - kRowStep);
+        wx[i] = vdotq_s32(wx[i], w, in.tail_x);
+        wz[i] = vdotq_s32(wz[i], w, in.tail_zi);
+      }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < R; ++i) wx[i] = vsubq_s32(wx[i], wz[i]);
+    return ReduceRows<R>(wx);
+  }
+};
+
 }  // namespace
 
 namespace dotprod {
@@ -85,6 +143,12 @@ bool FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_f
                     const int32_t* bias, int8_t* output) {
   return RunGemm<Dotprod>(FcGeometry(p, batches, in_features, out_features), input, weights,
                           bias, output);
+}
+
+void FullyConnectedSingleRow(const FullyConnectedParams& p, int32_t, int32_t in_features,
+                             int32_t out_features, const int8_t* input, const int8_t* weights,
+                             const int32_t* bias, int8_t* output) {
+  RunSingleRow<DotprodRow>(p, in_features, out_features, input, weights, bias, output);
 }
 
 }  // namespace dotprod

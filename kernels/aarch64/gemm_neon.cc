@@ -4,6 +4,7 @@
 #include <arm_neon.h>
 
 #include "kernels/aarch64/driver.h"
+#include "kernels/aarch64/fc_single_row.h"
 #include "kernels/aarch64/internal.h"
 
 namespace qinfer {
@@ -69,6 +70,76 @@ struct Neon {
   }
 };
 
+// One input row (fc_single_row.h): x - zi widened once per step and shared by four weight
+// rows; the tail step's input lanes already counted are zeroed.
+struct NeonRow {
+  struct Input {
+    const int8_t* x;
+    int8x16_t zi, zw;
+    int16x8_t tail_lo, tail_hi;
+  };
+
+  static void Prepare(const int8_t* x, int32_t k, int32_t full, int32_t zi, int32_t zw,
+                      Input* in) {
+    in->x = x;
+    in->zi = vdupq_n_s8(static_cast<int8_t>(zi));
+    in->zw = vdupq_n_s8(static_cast<int8_t>(zw));
+    in->tail_lo = in->tail_hi = vdupq_n_s16(0);
+    if (full == k) return;
+    const int8x16_t xt = vld1q_s8(x + k - kRowStep);
+    const int8x16_t fresh = vreinterpretq_s8_u8(FreshTailLanes(k, full));
+    in->tail_lo = vandq_s16(vsubl_s8(vget_low_s8(xt), vget_low_s8(in->zi)),
+                            vmovl_s8(vget_low_s8(fresh)));
+    in->tail_hi = vandq_s16(vsubl_high_s8(xt, in->zi), vmovl_high_s8(fresh));
+  }
+
+  // lo/hi += (w - zw) * x over the 16 bytes; the first step sets them instead.
+  template <bool kFirst>
+  __attribute__((always_inline)) static inline void Mac(int32x4_t& lo, int32x4_t& hi,
+                                                        int8x16_t w8, int16x8_t xl,
+                                                        int16x8_t xh, int8x16_t zw) {
+    const int16x8_t wl = vsubl_s8(vget_low_s8(w8), vget_low_s8(zw));
+    const int16x8_t wh = vsubl_high_s8(w8, zw);
+    if (kFirst) {
+      lo = vmull_s16(vget_low_s16(xl), vget_low_s16(wl));
+      hi = vmull_high_s16(xl, wl);
+    } else {
+      lo = vmlal_s16(lo, vget_low_s16(xl), vget_low_s16(wl));
+      hi = vmlal_high_s16(hi, xl, wl);
+    }
+    lo = vmlal_s16(lo, vget_low_s16(xh), vget_low_s16(wh));
+    hi = vmlal_high_s16(hi, xh, wh);
+  }
+
+  template <int R, bool kFirst>
+  __attribute__((always_inline)) static inline void Step(int32x4_t (&lo)[R], int32x4_t (&hi)[R],
+                                                         const int8_t* const* rows,
+                                                         const Input& in, int32_t kk) {
+    const int8x16_t xv = vld1q_s8(in.x + kk);
+    const int16x8_t xl = vsubl_s8(vget_low_s8(xv), vget_low_s8(in.zi));
+    const int16x8_t xh = vsubl_high_s8(xv, in.zi);
+#pragma GCC unroll 4
+    for (int i = 0; i < R; ++i) Mac<kFirst>(lo[i], hi[i], vld1q_s8(rows[i] + kk), xl, xh, in.zw);
+  }
+
+  template <int R>
+  static int32x4_t Dot(const int8_t* const* rows, const Input& in, int32_t k, int32_t full) {
+    int32x4_t lo[R], hi[R];
+    Step<R, true>(lo, hi, rows, in, 0);  // K >= 16: there is a first full step
+    ForEachStep(kRowStep, full, [&](int32_t kk) { Step<R, false>(lo, hi, rows, in, kk); });
+    if (full < k) {
+#pragma GCC unroll 4
+      for (int i = 0; i < R; ++i) {
+        Mac<false>(lo[i], hi[i], vld1q_s8(rows[i] + k - kRowStep), in.tail_lo, in.tail_hi,
+                   in.zw);
+      }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < R; ++i) lo[i] = vaddq_s32(lo[i], hi[i]);
+    return ReduceRows<R>(lo);
+  }
+};
+
 }  // namespace
 
 namespace neon {
@@ -85,6 +156,12 @@ bool FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_f
                     const int32_t* bias, int8_t* output) {
   return RunGemm<Neon>(FcGeometry(p, batches, in_features, out_features), input, weights, bias,
                        output);
+}
+
+void FullyConnectedSingleRow(const FullyConnectedParams& p, int32_t, int32_t in_features,
+                             int32_t out_features, const int8_t* input, const int8_t* weights,
+                             const int32_t* bias, int8_t* output) {
+  RunSingleRow<NeonRow>(p, in_features, out_features, input, weights, bias, output);
 }
 
 }  // namespace neon

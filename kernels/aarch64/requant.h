@@ -64,30 +64,41 @@ inline OutputStage MakeOutputStage(int32_t zo, int32_t act_min, int32_t act_max)
   return OutputStage{vdupq_n_s32(act_min - zo), vdupq_n_s32(act_max - zo), vdupq_n_s32(zo)};
 }
 
+// MultiplyByQuantizedMultiplier on four lanes; lshift >= 0 and rshift <= 0 (an SRSHL
+// amount) are the two halves of the spec's signed shift.
+inline int32x4_t MultiplyByQuantizedMultiplier4(int32x4_t x, int32x4_t mult, int32x4_t lshift,
+                                                int32x4_t rshift) {
+  x = vqrdmulhq_s32(vshlq_s32(x, lshift), mult);
+  const int32x4_t fix = vshrq_n_s32(vandq_s32(x, rshift), 31);
+  return vrshlq_s32(vqaddq_s32(x, fix), rshift);
+}
+
+// Four accumulators requantized, clamped and offset by the zero point.
+inline int32x4_t RequantLanes(int32x4_t x, int32x4_t mult, int32x4_t lshift, int32x4_t rshift,
+                              const OutputStage& os) {
+  x = MultiplyByQuantizedMultiplier4(x, mult, lshift, rshift);
+  x = vminq_s32(vmaxq_s32(x, os.lo), os.hi);
+  return vaddq_s32(x, os.zo);
+}
+
 // Lanes j..j+3 of a block: raw + col_off + row_off, requantized, clamped, zero point added.
 inline int32x4_t Requant4(int32x4_t raw, const BlockParams& bp, int32_t j, int32x4_t row_off,
                           const OutputStage& os) {
-  int32x4_t x = vaddq_s32(vaddq_s32(raw, vld1q_s32(bp.col_off + j)), row_off);
-  const int32x4_t rsh = vld1q_s32(bp.rshift + j);
-  x = vshlq_s32(x, vld1q_s32(bp.lshift + j));
-  x = vqrdmulhq_s32(x, vld1q_s32(bp.mult + j));
-  const int32x4_t fix = vshrq_n_s32(vandq_s32(x, rsh), 31);
-  x = vrshlq_s32(vqaddq_s32(x, fix), rsh);
-  x = vminq_s32(vmaxq_s32(x, os.lo), os.hi);
-  return vaddq_s32(x, os.zo);
+  const int32x4_t x = vaddq_s32(vaddq_s32(raw, vld1q_s32(bp.col_off + j)), row_off);
+  return RequantLanes(x, vld1q_s32(bp.mult + j), vld1q_s32(bp.lshift + j),
+                      vld1q_s32(bp.rshift + j), os);
 }
 
 // Stores the first n (<= 4) lanes as int8 (every lane is already inside int8).
 inline void Store4(int8_t* out, int32x4_t v, int32_t n) {
   const int8x8_t b = vmovn_s16(vcombine_s16(vmovn_s32(v), vmovn_s32(v)));
+  const uint32_t word = vget_lane_u32(vreinterpret_u32_s8(b), 0);  // lane 0 in the low byte
   if (n >= 4) {
-    const int32_t word = vget_lane_s32(vreinterpret_s32_s8(b), 0);
     __builtin_memcpy(out, &word, 4);
     return;
   }
-  alignas(8) int8_t t[8];
-  vst1_s8(t, b);
-  for (int32_t i = 0; i < n; ++i) out[i] = t[i];
+  if (n & 2) __builtin_memcpy(out, &word, 2);
+  if (n & 1) out[n - 1] = static_cast<int8_t>(word >> (8 * (n - 1)));
 }
 
 inline void CopyBytes(int8_t* dst, const int8_t* src, int32_t n) {

@@ -1,9 +1,7 @@
 // cpuid detection, the QINFER_ISA / SetIsa override, and the entry points.
 #include "kernels/x86/dispatch.h"
 
-#include <cstdlib>
-#include <cstring>
-
+#include "kernels/isa_select.h"
 #include "kernels/reference.h"
 #include "kernels/x86/internal.h"
 
@@ -11,10 +9,6 @@ namespace qinfer {
 namespace kernels {
 namespace x86 {
 namespace {
-
-// Plain ints, constant-initialized: no static constructor. -1 = not yet computed.
-int g_detected = -1;
-int g_active = -1;
 
 int Detect() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -30,57 +24,22 @@ int Detect() {
   return static_cast<int>(Isa::kRef);
 }
 
-int Active() {
-  if (g_active < 0) {
-    int isa = static_cast<int>(DetectedIsa());
-    const char* env = std::getenv("QINFER_ISA");
-    Isa forced;
-    if (env != nullptr && ParseIsa(env, &forced) && static_cast<int>(forced) < isa) {
-      isa = static_cast<int>(forced);
-    }
-    g_active = isa;
-  }
-  return g_active;
-}
+constexpr const char* kIsaNames[] = {"ref", "sse41", "avx2", "avx512vnni"};
+IsaSelect g_isa{kIsaNames, 4, Detect, -1, -1};
+
+int Active() { return ActivePath(&g_isa); }
 
 }  // namespace
 
-Isa DetectedIsa() {
-  if (g_detected < 0) g_detected = Detect();
-  return static_cast<Isa>(g_detected);
-}
+Isa DetectedIsa() { return static_cast<Isa>(DetectedPath(&g_isa)); }
 
 Isa ActiveIsa() { return static_cast<Isa>(Active()); }
 
-Isa SetIsa(Isa isa) {
-  int v = static_cast<int>(isa);
-  const int best = static_cast<int>(DetectedIsa());
-  if (v > best) v = best;
-  if (v < 0) v = 0;
-  g_active = v;
-  return static_cast<Isa>(v);
-}
+Isa SetIsa(Isa isa) { return static_cast<Isa>(SetPath(&g_isa, static_cast<int32_t>(isa))); }
 
-const char* IsaName(Isa isa) {
-  switch (isa) {
-    case Isa::kRef: return "ref";
-    case Isa::kSse41: return "sse41";
-    case Isa::kAvx2: return "avx2";
-    case Isa::kAvx512Vnni: return "avx512vnni";
-  }
-  return "ref";
-}
+const char* IsaName(Isa isa) { return PathName(g_isa, static_cast<int32_t>(isa)); }
 
-bool ParseIsa(const char* name, Isa* isa) {
-  static const Isa kAll[] = {Isa::kRef, Isa::kSse41, Isa::kAvx2, Isa::kAvx512Vnni};
-  for (Isa i : kAll) {
-    if (std::strcmp(name, IsaName(i)) == 0) {
-      *isa = i;
-      return true;
-    }
-  }
-  return false;
-}
+bool ParseIsa(const char* name, Isa* isa) { return ParsePath(g_isa, name, isa); }
 
 void Conv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
             const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,

@@ -53,6 +53,33 @@ void Activation(Rng& rng, int32_t* lo, int32_t* hi) {
   }
 }
 
+namespace {
+
+// One random fully connected case of the given shape; the parameters are drawn from rng.
+void CheckFullyConnectedCase(Rng& rng, int c, int32_t batches, int32_t in, int32_t out,
+                             const FullyConnectedFn& fn) {
+  FullyConnectedParams p;
+  p.input_zero_point = rng.ZeroPoint();
+  p.weights_zero_point = rng.Chance(25) ? rng.ZeroPoint() : 0;
+  p.output_zero_point = rng.ZeroPoint();
+  Activation(rng, &p.act_min, &p.act_max);
+  const RequantData rq = MakeRequant(rng, out);
+  p.requant = rq.view();
+  const auto x = rng.Bytes(int64_t{batches} * in);
+  const auto w = rng.Bytes(int64_t{in} * out);
+  bool null_bias;
+  const auto bias = Bias(rng, out, &null_bias);
+  const int32_t* b = null_bias ? nullptr : bias.data();
+  std::vector<int8_t> want(static_cast<size_t>(batches * out)), got(want.size(), 0x55);
+  ref::FullyConnected(p, batches, in, out, x.data(), w.data(), b, want.data());
+  fn(p, batches, in, out, x.data(), w.data(), b, got.data());
+  ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+      << "case " << c << " batches " << batches << " in " << in << " out " << out << " zi "
+      << p.input_zero_point << " zw " << p.weights_zero_point;
+}
+
+}  // namespace
+
 void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn) {
   Rng rng(seed);
   for (int c = 0; c < cases; ++c) {
@@ -61,24 +88,24 @@ void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn) {
                                              : rng.Uniform(1, 9);
     const int32_t in = rng.Chance(20) ? rng.Uniform(1, 1300) : rng.Uniform(1, 200);
     const int32_t out = rng.Uniform(1, 140);
-    FullyConnectedParams p;
-    p.input_zero_point = rng.ZeroPoint();
-    p.weights_zero_point = rng.Chance(25) ? rng.ZeroPoint() : 0;
-    p.output_zero_point = rng.ZeroPoint();
-    Activation(rng, &p.act_min, &p.act_max);
-    const RequantData rq = MakeRequant(rng, out);
-    p.requant = rq.view();
-    const auto x = rng.Bytes(int64_t{batches} * in);
-    const auto w = rng.Bytes(int64_t{in} * out);
-    bool null_bias;
-    const auto bias = Bias(rng, out, &null_bias);
-    const int32_t* b = null_bias ? nullptr : bias.data();
-    std::vector<int8_t> want(static_cast<size_t>(batches * out)), got(want.size(), 0x55);
-    ref::FullyConnected(p, batches, in, out, x.data(), w.data(), b, want.data());
-    fn(p, batches, in, out, x.data(), w.data(), b, got.data());
-    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
-        << "case " << c << " batches " << batches << " in " << in << " out " << out
-        << " zi " << p.input_zero_point << " zw " << p.weights_zero_point;
+    CheckFullyConnectedCase(rng, c, batches, in, out, fn);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnectedFn fn) {
+  Rng rng(seed);
+  int with_k16 = 0;  // cases of K >= 16: the ones the single-row kernels take
+  for (int c = 0; with_k16 < cases; ++c) {
+    const int r = rng.Uniform(0, 9);
+    const int32_t in = r == 0   ? rng.Uniform(1, 15)
+                       : r <= 3 ? 16 * rng.Uniform(1, 16) + rng.Uniform(-1, 1)
+                       : r == 4 ? rng.Uniform(257, 700)
+                                : rng.Uniform(16, 256);
+    const int32_t out = rng.Chance(30) ? rng.Uniform(1, 5) : rng.Uniform(1, 70);
+    with_k16 += in >= 16;
+    CheckFullyConnectedCase(rng, c, 1, in, out, fn);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 
@@ -184,7 +211,7 @@ void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
 
 // Requantization edges: weights 0 so each accumulator is its bias; every shift in [-31, 31]
 // against edge multipliers and accumulators (ties at every power of two, INT32_MIN/MAX).
-void CheckRequantizationEdges(FullyConnectedFn fn) {
+void CheckRequantizationEdges(FullyConnectedFn fn, int32_t in_features) {
   std::vector<int32_t> accs = {INT32_MIN, INT32_MIN + 1, INT32_MAX, INT32_MAX - 1, 0, 1, -1};
   for (int e = 0; e < 31; ++e) {
     const int32_t t = 1 << e;
@@ -196,7 +223,8 @@ void CheckRequantizationEdges(FullyConnectedFn fn) {
   const std::vector<int32_t> mults = {INT32_MIN, INT32_MAX, 0, 1, -1, 1 << 30, (1 << 30) + 1,
                                       -(1 << 30), 1518500250, INT32_MIN + 1};
   const int32_t n = static_cast<int32_t>(accs.size());
-  std::vector<int8_t> x(3, 5), w(static_cast<size_t>(n) * 3, 0);
+  std::vector<int8_t> x(static_cast<size_t>(in_features), 5),
+      w(static_cast<size_t>(n) * in_features, 0);
   for (int32_t zo : {-128, 0, 127}) {
     for (int32_t m : mults) {
       for (int32_t s = -31; s <= 31; ++s) {
@@ -204,12 +232,149 @@ void CheckRequantizationEdges(FullyConnectedFn fn) {
         FullyConnectedParams p{-128, 0, zo, -128, 127,
                                Requant{mv.data(), sv.data(), n}};
         std::vector<int8_t> want(static_cast<size_t>(n)), got(want.size(), 0x55);
-        ref::FullyConnected(p, 1, 3, n, x.data(), w.data(), accs.data(), want.data());
-        fn(p, 1, 3, n, x.data(), w.data(), accs.data(), got.data());
+        ref::FullyConnected(p, 1, in_features, n, x.data(), w.data(), accs.data(), want.data());
+        fn(p, 1, in_features, n, x.data(), w.data(), accs.data(), got.data());
         ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
             << "m " << m << " s " << s << " zo " << zo;
       }
     }
+  }
+}
+
+namespace {
+
+// An operand of an add with output dims `out`: N, H, W (and, if allowed, C) sometimes 1.
+Dims4 AddOperandDims(Rng& rng, const Dims4& out, bool broadcast_c) {
+  Dims4 d = out;
+  if (rng.Chance(40)) {
+    d.n = rng.Chance(50) ? 1 : d.n;
+    d.h = rng.Chance(50) ? 1 : d.h;
+    d.w = rng.Chance(50) ? 1 : d.w;
+    d.c = broadcast_c && rng.Chance(50) ? 1 : d.c;
+  }
+  return d;
+}
+
+}  // namespace
+
+void CheckAddRandom(uint32_t seed, int cases, AddFn fn) {
+  Rng rng(seed);
+  int channel_rows = 0;  // cases with the channel dim of both inputs not broadcast
+  for (int c = 0; channel_rows < cases; ++c) {
+    const Dims4 out_d{rng.Uniform(1, 2), rng.Uniform(1, 8), rng.Uniform(1, 8),
+                      rng.Chance(30) ? rng.Uniform(1, 20) : rng.Uniform(1, 90)};
+    const bool broadcast_c = rng.Chance(10);
+    const Dims4 d1 = AddOperandDims(rng, out_d, broadcast_c);
+    const Dims4 d2 = AddOperandDims(rng, out_d, broadcast_c);
+    channel_rows += d1.c == out_d.c && d2.c == out_d.c;
+    AddParams p;
+    p.input1_zero_point = rng.ZeroPoint();
+    p.input2_zero_point = rng.ZeroPoint();
+    p.output_zero_point = rng.ZeroPoint();
+    // As a converter sets them: input scales at most twice the output's, so the sum of the
+    // two rescaled inputs stays inside int32.
+    p.left_shift = rng.Chance(75) ? 20 : rng.Uniform(0, 22);
+    p.input1_multiplier = rng.Uniform(1 << 30, INT32_MAX);
+    p.input1_shift = rng.Uniform(-31, 0);
+    p.input2_multiplier = rng.Uniform(1 << 30, INT32_MAX);
+    p.input2_shift = rng.Uniform(-31, 0);
+    p.output_multiplier = rng.Multiplier();
+    p.output_shift = rng.Shift();
+    Activation(rng, &p.act_min, &p.act_max);
+    p.subtract = rng.Chance(30);
+    const auto a = rng.Bytes(FlatSize(d1));
+    const auto b = rng.Bytes(FlatSize(d2));
+    std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
+    ref::Add(p, d1, a.data(), d2, b.data(), out_d, want.data());
+    const bool in_place = FlatSize(d1) == FlatSize(out_d) && rng.Chance(20);
+    if (in_place) {  // the planner may give the output an input's buffer
+      std::memcpy(got.data(), a.data(), got.size());
+      fn(p, d1, got.data(), d2, b.data(), out_d, got.data());
+    } else {
+      fn(p, d1, a.data(), d2, b.data(), out_d, got.data());
+    }
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+        << "case " << c << " out " << out_d.n << "x" << out_d.h << "x" << out_d.w << "x"
+        << out_d.c << " in1 c " << d1.c << " in2 c " << d2.c << " left " << p.left_shift
+        << " sub " << p.subtract << " in place " << in_place;
+  }
+}
+
+void CheckPoolRandom(uint32_t seed, int cases, bool max, PoolFn fn) {
+  Rng rng(seed);
+  int wide = 0;  // cases with >= 16 channels
+  for (int c = 0; wide < cases;) {
+    PoolParams p;
+    p.filter_h = rng.Chance(5) ? rng.Uniform(12, 16) : rng.Uniform(1, 4);
+    p.filter_w = rng.Chance(5) ? rng.Uniform(12, 16) : rng.Uniform(1, 4);
+    p.stride_h = rng.Uniform(1, 3), p.stride_w = rng.Uniform(1, 3);
+    p.pad_top = rng.Uniform(0, p.filter_h - 1), p.pad_left = rng.Uniform(0, p.filter_w - 1);
+    const int32_t pad_bottom = rng.Uniform(0, p.filter_h - 1);
+    const int32_t pad_right = rng.Uniform(0, p.filter_w - 1);
+    const int32_t ch = rng.Chance(20) ? rng.Uniform(1, 15) : rng.Uniform(16, 80);
+    const Dims4 in_d{rng.Uniform(1, 2), rng.Uniform(1, 18), rng.Uniform(1, 18), ch};
+    const int32_t span_h = in_d.h + p.pad_top + pad_bottom - p.filter_h;
+    const int32_t span_w = in_d.w + p.pad_left + pad_right - p.filter_w;
+    if (span_h < 0 || span_w < 0) continue;
+    const Dims4 out_d{in_d.n, span_h / p.stride_h + 1, span_w / p.stride_w + 1, ch};
+    Activation(rng, &p.act_min, &p.act_max);
+    const auto x = rng.Bytes(FlatSize(in_d));
+    std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
+    (max ? ref::MaxPool2D : ref::AvgPool2D)(p, in_d, x.data(), out_d, want.data());
+    fn(p, in_d, x.data(), out_d, got.data());
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+        << "case " << c << (max ? " max" : " avg") << " in " << in_d.n << "x" << in_d.h << "x"
+        << in_d.w << "x" << ch << " filter " << p.filter_h << "x" << p.filter_w << " stride "
+        << p.stride_h << "," << p.stride_w << " pad " << p.pad_top << "," << p.pad_left;
+    wide += ch >= 16;
+    ++c;
+  }
+}
+
+void CheckAvgPoolDivisionEdges(PoolFn fn) {
+  for (int32_t fill : {-128, 127, -1, 1, 0}) {
+    for (int32_t f = 1; f <= 16; ++f) {
+      // Padding f - 1 on every side: the output pixels see every clipped count from 1 to f*f.
+      const PoolParams p{f, f, 1, 1, f - 1, f - 1, -128, 127};
+      const Dims4 in_d{1, f, f, 24};
+      std::vector<int8_t> x(static_cast<size_t>(FlatSize(in_d)), static_cast<int8_t>(fill));
+      for (size_t i = 0; i < x.size(); i += 5) {  // some ties and near-ties
+        x[i] = static_cast<int8_t>(fill == 0 ? 1 : -fill / 2);
+      }
+      const Dims4 out_d{1, 2 * f - 1, 2 * f - 1, in_d.c};
+      std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
+      ref::AvgPool2D(p, in_d, x.data(), out_d, want.data());
+      fn(p, in_d, x.data(), out_d, got.data());
+      ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+          << "fill " << fill << " window " << f << "x" << f;
+    }
+  }
+}
+
+void CheckMeanRandom(uint32_t seed, int cases, MeanFn fn) {
+  Rng rng(seed);
+  int wide = 0;  // cases with >= 16 channels
+  for (int c = 0; wide < cases; ++c) {
+    const bool big = rng.Chance(15);
+    const int32_t ch = rng.Chance(20) ? rng.Uniform(1, 15) : rng.Uniform(16, 70);
+    const Dims4 in_d{rng.Uniform(1, 2), big ? rng.Uniform(17, 40) : rng.Uniform(1, 9),
+                     big ? rng.Uniform(17, 40) : rng.Uniform(1, 9), big ? 16 : ch};
+    MeanParams p;
+    p.input_zero_point = rng.ZeroPoint();
+    p.output_zero_point = rng.ZeroPoint();
+    p.multiplier = rng.Uniform(1 << 30, INT32_MAX);
+    p.shift = rng.Uniform(-31, 0);
+    Activation(rng, &p.act_min, &p.act_max);
+    p.rounding = static_cast<MeanRounding>(rng.Uniform(0, 2));
+    if (p.rounding == MeanRounding::kDivideTruncate) p.output_zero_point = p.input_zero_point;
+    const auto x = rng.Bytes(FlatSize(in_d));
+    std::vector<int8_t> want(static_cast<size_t>(in_d.n * in_d.c)), got(want.size(), 0x55);
+    ref::MeanHW(p, in_d, x.data(), want.data());
+    fn(p, in_d, x.data(), got.data());
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+        << "case " << c << " in " << in_d.n << "x" << in_d.h << "x" << in_d.w << "x" << in_d.c
+        << " rounding " << static_cast<int>(p.rounding) << " shift " << p.shift;
+    wide += in_d.c >= 16;
   }
 }
 

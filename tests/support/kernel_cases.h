@@ -68,12 +68,35 @@ using FullyConnectedFn = std::function<void(const FullyConnectedParams&, int32_t
 using ConvFn = std::function<void(const ConvParams&, const Dims4&, const int8_t*, const Dims4&,
                                   const int8_t*, const int32_t*, const Dims4&, int8_t*)>;
 
+using AddFn = std::function<void(const AddParams&, const Dims4&, const int8_t*, const Dims4&,
+                                 const int8_t*, const Dims4&, int8_t*)>;
+using PoolFn = std::function<void(const PoolParams&, const Dims4&, const int8_t*, const Dims4&,
+                                  int8_t*)>;
+using MeanFn = std::function<void(const MeanParams&, const Dims4&, const int8_t*, int8_t*)>;
+
 void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn);
+// batches == 1 only: K around multiples of 16, N of 1..5 and up to 70, until `cases` of
+// them have K >= 16, with tiny K (1..15) in between.
+void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn);
 void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn);  // multiplier 1..3
+// Add / sub with N, H, W broadcasts, in place 20% of the time: `cases` of them with the channel
+// dim not broadcast, plus some with it broadcast in between.
+void CheckAddRandom(uint32_t seed, int cases, AddFn fn);
+// Max or average pooling, padded windows up to 16x16: `cases` of them with >= 16 channels,
+// plus narrower ones in between.
+void CheckPoolRandom(uint32_t seed, int cases, bool max, PoolFn fn);
+// Average pooling's division at its limits: windows of 1..256 elements (16x16) of extreme
+// values, every clipped window count, sums at rounding ties.
+void CheckAvgPoolDivisionEdges(PoolFn fn);
+// Mean over H, W in all three rounding modes, up to 40x40 pixels (beyond one 256-pixel int16
+// run): `cases` of them with >= 16 channels, plus narrower ones in between.
+void CheckMeanRandom(uint32_t seed, int cases, MeanFn fn);
+
 // Every shift in [-31, 31] against edge multipliers and accumulators (ties at each power of
-// two, INT32_MIN / INT32_MAX), through fully connected with zero weights.
-void CheckRequantizationEdges(FullyConnectedFn fn);
+// two, INT32_MIN / INT32_MAX), through fully connected with zero weights (one input row of
+// in_features bytes).
+void CheckRequantizationEdges(FullyConnectedFn fn, int32_t in_features = 3);
 
 }  // namespace testing_support
 }  // namespace kernels
