@@ -175,6 +175,10 @@ void FullyConnectedPacked(const FullyConnectedParams& p, int32_t batches, int32_
 
 void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
          const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::Add(p, input1_dims, input1, input2_dims, input2, output_dims, output)) {
+    return;
+  }
   if (Active() >= static_cast<int>(Isa::kAvx2) &&
       avx2::Add(p, input1_dims, input1, input2_dims, input2, output_dims, output)) {
     return;

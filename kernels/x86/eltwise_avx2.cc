@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "kernels/x86/broadcast_rows.h"
 #include "kernels/x86/fixedpoint_avx2.h"
 #include "kernels/x86/internal.h"
 
@@ -58,16 +59,6 @@ struct AddKernel {
 
 bool ShiftOk(int32_t s) { return s >= -31 && s <= 30; }
 
-// Element offset of index (n, h, w) in an input broadcast to the output dims.
-int64_t Offset(const Dims4& d, int32_t n, int32_t h, int32_t w) {
-  return ((static_cast<int64_t>(d.n == 1 ? 0 : n) * d.h + (d.h == 1 ? 0 : h)) * d.w +
-          (d.w == 1 ? 0 : w)) * d.c;
-}
-
-bool SameDims(const Dims4& a, const Dims4& b) {
-  return a.n == b.n && a.h == b.h && a.w == b.w && a.c == b.c;
-}
-
 }  // namespace
 
 namespace avx2 {
@@ -83,20 +74,10 @@ bool Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
   if (p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127) return false;
   if (p.output_zero_point < -128 || p.output_zero_point > 127) return false;
   const AddKernel k(p);
-  if (SameDims(input1_dims, output_dims) && SameDims(input2_dims, output_dims)) {
-    k.Row(input1, input2, output, FlatSize(output_dims));
-    return true;
-  }
-  const Dims4& o = output_dims;
-  int8_t* out = output;
-  for (int32_t n = 0; n < o.n; ++n) {
-    for (int32_t h = 0; h < o.h; ++h) {
-      for (int32_t w = 0; w < o.w; ++w) {
-        k.Row(input1 + Offset(input1_dims, n, h, w), input2 + Offset(input2_dims, n, h, w), out, o.c);
-        out += o.c;
-      }
-    }
-  }
+  ForEachBroadcastRow(input1_dims, input1, input2_dims, input2, output_dims, output,
+                      [&](const int8_t* a, const int8_t* b, int8_t* out, int64_t n) {
+                        k.Row(a, b, out, n);
+                      });
   return true;
 }
 

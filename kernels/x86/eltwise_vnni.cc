@@ -1,0 +1,137 @@
+// AVX-512 add/sub (the avx512vnni path; uses AVX-512 F/BW only): 16 elements per step in
+// int32 lanes, each of the three rescalings of kernels/reference/elementwise.cc rounded once
+// (rescale_avx512.h) instead of twice, with the same results. The input zero points are
+// folded into the 64-bit products. Runs only when the parameters keep every intermediate
+// inside the ranges rescale_avx512.h needs (checked once per call, see Plan); other
+// parameters go to the AVX2 kernel. A broadcast channel dim reads one value per row; rows
+// are reused along broadcast N/H/W dims. In place (output == an input) is safe: each vector
+// is read before it is written.
+// GCC 12's AVX-512 intrinsics start from a self-initialized "undefined" vector.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/x86/broadcast_rows.h"
+#include "kernels/x86/internal.h"
+#include "kernels/x86/rescale_avx512.h"
+
+namespace qinfer {
+namespace kernels {
+namespace x86 {
+namespace {
+
+// (x - z) << shift stays below 2^31 in magnitude for every int8 x and zero point z.
+constexpr int32_t kMaxInputShift = 23;
+
+inline bool IsInt8(int32_t v) { return v >= -128 && v <= 127; }
+inline int64_t Abs64(int32_t v) { return v < 0 ? -int64_t{v} : int64_t{v}; }
+
+// One input's rescaling: ((x - z) << shift) * m rounded by 2^(31 + e), as
+// MultiplyByQuantizedMultiplier((x - z) << left_shift, m, s) computes it.
+struct InputTerm {
+  int32_t shift = 0, right = 0;
+  int64_t bound = 0;  // |result| <= bound
+  bool ok = false;
+
+  InputTerm(int32_t z, int32_t left_shift, int32_t m, int32_t s) {
+    if (!IsInt8(z) || left_shift < 0 || s < -31 || s > 30) return;
+    shift = left_shift + (s > 0 ? s : 0);
+    right = s > 0 ? 0 : -s;
+    if (shift > kMaxInputShift) return;
+    const int64_t r = ((int64_t{255} << shift) * Abs64(m) >> 31) + 1;
+    bound = (r >> right) + 1;
+    ok = Rescale16::QFits(r, right);
+  }
+};
+
+struct AddKernel {
+  Rescale16 r1, r2, ro;
+  __m512i zo, lo, hi;
+  __m128i in_shift1, in_shift2, out_shift;
+  bool subtract;
+
+  AddKernel(const AddParams& p, const InputTerm& t1, const InputTerm& t2)
+      : r1(p.input1_multiplier, t1.right,
+           -(int64_t{p.input1_zero_point} << t1.shift) * p.input1_multiplier),
+        r2(p.input2_multiplier, t2.right,
+           -(int64_t{p.input2_zero_point} << t2.shift) * p.input2_multiplier),
+        ro(p.output_multiplier, p.output_shift > 0 ? 0 : -p.output_shift),
+        zo(_mm512_set1_epi32(p.output_zero_point)),
+        lo(_mm512_set1_epi32(p.act_min)),
+        hi(_mm512_set1_epi32(p.act_max)),
+        in_shift1(_mm_cvtsi32_si128(t1.shift)),
+        in_shift2(_mm_cvtsi32_si128(t2.shift)),
+        out_shift(_mm_cvtsi32_si128(p.output_shift > 0 ? p.output_shift : 0)),
+        subtract(p.subtract) {}
+
+  __m512i Sixteen(__m128i a, __m128i b) const {
+    const __m512i sa = r1(_mm512_sll_epi32(_mm512_cvtepi8_epi32(a), in_shift1));
+    const __m512i sb = r2(_mm512_sll_epi32(_mm512_cvtepi8_epi32(b), in_shift2));
+    const __m512i raw = subtract ? _mm512_sub_epi32(sa, sb) : _mm512_add_epi32(sa, sb);
+    const __m512i q = _mm512_add_epi32(ro(_mm512_sll_epi32(raw, out_shift)), zo);
+    return _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
+  }
+
+  // n outputs from a (stride 1, or one value for all when a_step is 0) and b likewise.
+  void Row(const int8_t* a, bool a_step, const int8_t* b, bool b_step, int8_t* out,
+           int64_t n) const {
+    if (n <= 0) return;
+    const __m128i a1 = _mm_set1_epi8(*a), b1 = _mm_set1_epi8(*b);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      const __m128i va = a_step ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)) : a1;
+      const __m128i vb = b_step ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)) : b1;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm512_cvtepi32_epi8(Sixteen(va, vb)));
+    }
+    if (i < n) {
+      const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1u);
+      const __m128i va = a_step ? _mm_maskz_loadu_epi8(m, a + i) : a1;
+      const __m128i vb = b_step ? _mm_maskz_loadu_epi8(m, b + i) : b1;
+      _mm512_mask_cvtepi32_storeu_epi8(out + i, m, Sixteen(va, vb));
+    }
+  }
+};
+
+// Whether the fast kernel's ranges hold for these parameters (see rescale_avx512.h).
+bool Plan(const AddParams& p, const InputTerm& t1, const InputTerm& t2) {
+  if (!t1.ok || !t2.ok) return false;
+  if (p.output_shift < -31 || p.output_shift > 31 || !IsInt8(p.output_zero_point)) return false;
+  if (p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127) return false;
+  // The reference sums the two terms in int32: keep to sums that cannot overflow there.
+  const int64_t raw = t1.bound + t2.bound;
+  if (raw > INT32_MAX) return false;
+  const int32_t left = p.output_shift > 0 ? p.output_shift : 0;
+  int64_t shifted = raw << left;
+  if (shifted > (int64_t{1} << 31)) shifted = int64_t{1} << 31;
+  // INT32_MIN * INT32_MIN saturates in the reference: excluded unless the shifted sum
+  // cannot reach INT32_MIN.
+  if (p.output_multiplier == INT32_MIN && shifted >= (int64_t{1} << 31)) return false;
+  const int64_t r = (shifted * Abs64(p.output_multiplier) >> 31) + 1;
+  return Rescale16::QFits(r, p.output_shift > 0 ? 0 : -p.output_shift);
+}
+
+}  // namespace
+
+namespace vnni {
+
+bool Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims,
+         int8_t* output) {
+  const InputTerm t1(p.input1_zero_point, p.left_shift, p.input1_multiplier, p.input1_shift);
+  const InputTerm t2(p.input2_zero_point, p.left_shift, p.input2_multiplier, p.input2_shift);
+  if (!Plan(p, t1, t2)) return false;
+  const AddKernel k(p, t1, t2);
+  const bool step1 = input1_dims.c == output_dims.c, step2 = input2_dims.c == output_dims.c;
+  ForEachBroadcastRow(input1_dims, input1, input2_dims, input2, output_dims, output,
+                      [&](const int8_t* a, const int8_t* b, int8_t* out, int64_t n) {
+                        k.Row(a, step1, b, step2, out, n);
+                      });
+  return true;
+}
+
+}  // namespace vnni
+}  // namespace x86
+}  // namespace kernels
+}  // namespace qinfer
