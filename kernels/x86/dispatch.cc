@@ -188,6 +188,10 @@ void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
 
 void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::MaxPool2D(p, input_dims, input, output_dims, output)) {
+    return;
+  }
   if (Active() >= static_cast<int>(Isa::kAvx2) &&
       avx2::MaxPool2D(p, input_dims, input, output_dims, output)) {
     return;
@@ -197,6 +201,10 @@ void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
 
 void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::AvgPool2D(p, input_dims, input, output_dims, output)) {
+    return;
+  }
   if (Active() >= static_cast<int>(Isa::kAvx2) &&
       avx2::AvgPool2D(p, input_dims, input, output_dims, output)) {
     return;

@@ -5,9 +5,9 @@
 // clamped to what the CPU supports. Unsupported parameter combinations fall back to ref:
 // depthwise with depth_multiplier != 1, zero points outside int8, more than 128 taps, or a
 // padded conv with more than 4096 channels per group; add with a broadcast channel dim on
-// AVX2 (the AVX-512 add takes it); average pooling windows of more than 65535 elements. Add
-// has AVX-512 and AVX2 kernels (the AVX-512 one declines parameters whose intermediates
-// leave its ranges, and AVX2 runs them); SSE4.1 runs add and pooling on ref.
+// AVX2 (the AVX-512 add takes it); average pooling windows of more than 256 elements. Add
+// and pooling have AVX-512 and AVX2 kernels (the AVX-512 add declines parameters whose
+// intermediates leave its ranges, and AVX2 runs them); SSE4.1 runs them on ref.
 // No heap, no exceptions, no static constructors; scratch lives on the stack (< 60 KB per
 // call, see driver.h), so *ScratchSize() stays 0 and the arena is unchanged.
 #ifndef QINFER_KERNELS_X86_DISPATCH_H_

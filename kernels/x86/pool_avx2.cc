@@ -19,8 +19,6 @@ namespace kernels {
 namespace x86 {
 namespace {
 
-constexpr int32_t kMaxAvgWindow = 256;
-
 inline int32_t Count(const PoolWindow& w) { return (w.y1 - w.y0) * (w.x1 - w.x0); }
 
 inline int32_t ClampI(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
@@ -112,10 +110,8 @@ struct AvgPool {
 };
 
 template <class K>
-bool Run(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4& out_d,
+void Run(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4& out_d,
          int8_t* output) {
-  if (p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127) return false;
-  if (in.c != out_d.c || in.n != out_d.n) return false;
   const int32_t C = in.c;
   const int64_t row = static_cast<int64_t>(in.w) * C;
   int8_t* o = output;
@@ -138,7 +134,6 @@ bool Run(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4&
       }
     }
   }
-  return true;
 }
 
 }  // namespace
@@ -147,13 +142,16 @@ namespace avx2 {
 
 bool MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
-  return Run<MaxPool>(p, input_dims, input, output_dims, output);
+  if (!PoolSupported(p, input_dims, output_dims, false)) return false;
+  Run<MaxPool>(p, input_dims, input, output_dims, output);
+  return true;
 }
 
 bool AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
-  if (static_cast<int64_t>(p.filter_h) * p.filter_w > kMaxAvgWindow) return false;
-  return Run<AvgPool>(p, input_dims, input, output_dims, output);
+  if (!PoolSupported(p, input_dims, output_dims, true)) return false;
+  Run<AvgPool>(p, input_dims, input, output_dims, output);
+  return true;
 }
 
 }  // namespace avx2
