@@ -25,19 +25,6 @@ using kernels::x86::Isa;
 namespace ref = kernels::ref;
 namespace x86 = kernels::x86;
 
-struct Requants {
-  std::vector<int32_t> multiplier, shift;
-  explicit Requants(int32_t channels) {
-    for (int32_t i = 0; i < channels; ++i) {
-      multiplier.push_back(1200000000 + i * 1000);
-      shift.push_back(-9);
-    }
-  }
-  kernels::Requant view() const {
-    return kernels::Requant{multiplier.data(), shift.data(), static_cast<int32_t>(multiplier.size())};
-  }
-};
-
 struct Impl {
   std::string name;
   Isa isa;

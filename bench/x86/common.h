@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_data.h"
+
 namespace qinfer {
 namespace bench {
 
@@ -59,24 +61,9 @@ inline std::string Name(const EltShape& s) {
   return std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(s.c);
 }
 
-// Deterministic int8 data (LCG): the same seed gives every implementation the same bytes.
-inline std::vector<int8_t> Data(int64_t count, uint32_t seed) {
-  std::vector<int8_t> v(static_cast<size_t>(count));
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& e : v) {
-    x = x * 1664525u + 1013904223u;
-    e = static_cast<int8_t>(x >> 24);
-  }
-  return v;
-}
 // Seeds: activations 1 (second add operand 3), weights 2.
 constexpr uint32_t kInputSeed = 1, kWeightSeed = 2, kInput2Seed = 3;
 constexpr int32_t kBias = 1000;
-
-inline void SetOps(benchmark::State& state, int64_t ops) {
-  state.counters["GOPS"] = benchmark::Counter(static_cast<double>(ops) * 1e-9,
-                                              benchmark::Counter::kIsIterationInvariantRate);
-}
 
 template <class Fn>
 void Register(const std::string& name, Fn fn) {
