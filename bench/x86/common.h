@@ -1,7 +1,7 @@
 // Shapes, inputs and counters shared by the x86 benchmark's qinfer and peer registrations,
 // so every implementation runs the same shapes on the same bytes.
 // Names: <op>/<impl>/<shape>; "GOPS" counts 2 ops per multiply-accumulate (gemm, conv,
-// dwconv), 1 op per output element (add) or per window element read (pool).
+// dwconv), 1 op per output element (add, mul) or per window element read (pool).
 #ifndef QINFER_BENCH_X86_COMMON_H_
 #define QINFER_BENCH_X86_COMMON_H_
 
@@ -39,7 +39,7 @@ struct ConvShape {
 inline constexpr ConvShape kConvShapes[] = {
     {"conv", 56, 56, 64, 3, 64, 1}, {"conv", 224, 224, 3, 3, 32, 2}, {"dwconv", 112, 112, 32, 3, 32, 1}};
 
-// Elementwise add of two h x w x c tensors; 3x3 stride-2 max and average pooling (pad 1).
+// Elementwise add and mul of two h x w x c tensors; 3x3 stride-2 max and average pooling (pad 1).
 struct EltShape {
   int32_t h, w, c;
 };

@@ -186,6 +186,15 @@ void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
   ref::Add(p, input1_dims, input1, input2_dims, input2, output_dims, output);
 }
 
+void Mul(const MulParams& p, const Dims4& input1_dims, const int8_t* input1,
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::Mul(p, input1_dims, input1, input2_dims, input2, output_dims, output)) {
+    return;
+  }
+  ref::Mul(p, input1_dims, input1, input2_dims, input2, output_dims, output);
+}
+
 void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
   if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&

@@ -65,9 +65,11 @@ bool Conv2DSmallK(const ConvParams& p, const Dims4& input_dims, const int8_t* in
 bool DepthwiseConv2DDirect(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
                            const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
                            const Dims4& output_dims, int8_t* output);
-// AVX-512 add and pooling (eltwise_vnni.cc, pool_vnni.cc); the dispatcher falls back to the
-// AVX2 kernels when they return false.
+// AVX-512 add, mul and pooling (eltwise_vnni.cc, pool_vnni.cc); the dispatcher falls back
+// to the AVX2 kernels (mul: the reference) when they return false.
 bool Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output);
+bool Mul(const MulParams& p, const Dims4& input1_dims, const int8_t* input1,
          const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output);
 bool MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output);
