@@ -5,7 +5,7 @@
 // large tensors both terms' 256 values are computed once per call and looked up 64 bytes at
 // a time (vpermi2b on byte planes); the output rescaling runs on every element. Runs only
 // when the parameters keep every intermediate inside the ranges rescale_avx512.h needs
-// (checked once per call, see Plan); other parameters go to the AVX2 kernel. A broadcast
+// (checked once per call, rescale_once.h); other parameters go to the AVX2 kernel. A broadcast
 // channel dim reads one value per row; rows are reused along broadcast N/H/W dims
 // (broadcast_rows.h). In place (output == an input) is safe: each vector is read before it
 // is written. Mul: the product of the two zero-point-shifted inputs (|x| <= 65025) and one
@@ -26,41 +26,17 @@ namespace kernels {
 namespace x86 {
 namespace {
 
-// (x - z) << shift stays below 2^31 in magnitude for every int8 x and zero point z.
-constexpr int32_t kMaxInputShift = 23;
-
-inline bool IsInt8(int32_t v) { return v >= -128 && v <= 127; }
-inline int64_t Abs64(int32_t v) { return v < 0 ? -int64_t{v} : int64_t{v}; }
-
-// One input's rescaling: ((x - z) << shift) * m rounded by 2^(31 + e), as
-// MultiplyByQuantizedMultiplier((x - z) << left_shift, m, s) computes it.
-struct InputTerm {
-  int32_t shift = 0, right = 0;
-  int64_t bound = 0;  // |result| <= bound
-  bool ok = false;
-
-  InputTerm(int32_t z, int32_t left_shift, int32_t m, int32_t s) {
-    if (!IsInt8(z) || left_shift < 0 || s < -31 || s > 30) return;
-    shift = left_shift + (s > 0 ? s : 0);
-    right = s > 0 ? 0 : -s;
-    if (shift > kMaxInputShift) return;
-    const int64_t r = ((int64_t{255} << shift) * Abs64(m) >> 31) + 1;
-    bound = (r >> right) + 1;
-    ok = Rescale16::QFits(r, right);
-  }
-};
-
 struct AddKernel {
   Rescale16 r1, r2, ro;
   __m512i zo, lo, hi;
   __m128i in_shift1, in_shift2, out_shift;
   bool subtract;
 
-  AddKernel(const AddParams& p, const InputTerm& t1, const InputTerm& t2)
+  AddKernel(const AddParams& p, const AddInputTerm& t1, const AddInputTerm& t2)
       : r1(p.input1_multiplier, t1.right,
-           -(int64_t{p.input1_zero_point} << t1.shift) * p.input1_multiplier),
+           AddInputTerm::Offset(p.input1_zero_point, t1.shift, p.input1_multiplier)),
         r2(p.input2_multiplier, t2.right,
-           -(int64_t{p.input2_zero_point} << t2.shift) * p.input2_multiplier),
+           AddInputTerm::Offset(p.input2_zero_point, t2.shift, p.input2_multiplier)),
         ro(p.output_multiplier, p.output_shift > 0 ? 0 : -p.output_shift),
         zo(_mm512_set1_epi32(p.output_zero_point)),
         lo(_mm512_set1_epi32(p.act_min)),
@@ -176,24 +152,6 @@ struct AddRows {
   }
 };
 
-// Whether the fast kernel's ranges hold for these parameters (see rescale_avx512.h).
-bool Plan(const AddParams& p, const InputTerm& t1, const InputTerm& t2) {
-  if (!t1.ok || !t2.ok) return false;
-  if (p.output_shift < -31 || p.output_shift > 31 || !IsInt8(p.output_zero_point)) return false;
-  if (p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127) return false;
-  // The reference sums the two terms in int32: keep to sums that cannot overflow there.
-  const int64_t raw = t1.bound + t2.bound;
-  if (raw > INT32_MAX) return false;
-  const int32_t left = p.output_shift > 0 ? p.output_shift : 0;
-  int64_t shifted = raw << left;
-  if (shifted > (int64_t{1} << 31)) shifted = int64_t{1} << 31;
-  // INT32_MIN * INT32_MIN saturates in the reference: excluded unless the shifted sum
-  // cannot reach INT32_MIN.
-  if (p.output_multiplier == INT32_MIN && shifted >= (int64_t{1} << 31)) return false;
-  const int64_t r = (shifted * Abs64(p.output_multiplier) >> 31) + 1;
-  return Rescale16::QFits(r, p.output_shift > 0 ? 0 : -p.output_shift);
-}
-
 struct MulKernel {
   Rescale16 ro;
   __m512i z1, z2, zo, lo, hi;
@@ -228,18 +186,6 @@ struct MulKernel {
   }
 };
 
-bool MulPlan(const MulParams& p) {
-  if (!IsInt8(p.input1_zero_point) || !IsInt8(p.input2_zero_point)) return false;
-  if (p.output_shift < -31 || p.output_shift > 31 || !IsInt8(p.output_zero_point)) return false;
-  if (p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127) return false;
-  const int32_t left = p.output_shift > 0 ? p.output_shift : 0;
-  int64_t shifted = int64_t{255 * 255} << left;
-  if (shifted > (int64_t{1} << 31)) shifted = int64_t{1} << 31;
-  if (p.output_multiplier == INT32_MIN && shifted >= (int64_t{1} << 31)) return false;
-  const int64_t r = (shifted * Abs64(p.output_multiplier) >> 31) + 1;
-  return Rescale16::QFits(r, p.output_shift > 0 ? 0 : -p.output_shift);
-}
-
 }  // namespace
 
 namespace vnni {
@@ -247,9 +193,9 @@ namespace vnni {
 bool Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
          const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims,
          int8_t* output) {
-  const InputTerm t1(p.input1_zero_point, p.left_shift, p.input1_multiplier, p.input1_shift);
-  const InputTerm t2(p.input2_zero_point, p.left_shift, p.input2_multiplier, p.input2_shift);
-  if (!Plan(p, t1, t2)) return false;
+  const AddInputTerm t1(p.input1_zero_point, p.left_shift, p.input1_multiplier, p.input1_shift);
+  const AddInputTerm t2(p.input2_zero_point, p.left_shift, p.input2_multiplier, p.input2_shift);
+  if (!AddRescalesOnce(p, t1, t2)) return false;
   const AddKernel k(p, t1, t2);
   const bool step1 = input1_dims.c == output_dims.c, step2 = input2_dims.c == output_dims.c;
   const bool lookup = FlatSize(output_dims) >= kLookupMinOutputs && step1 && step2 &&
@@ -270,7 +216,7 @@ bool Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
 bool Mul(const MulParams& p, const Dims4& input1_dims, const int8_t* input1,
          const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims,
          int8_t* output) {
-  if (!MulPlan(p)) return false;
+  if (!MulRescalesOnce(p)) return false;
   const MulKernel k(p);
   const bool step1 = input1_dims.c == output_dims.c, step2 = input2_dims.c == output_dims.c;
   ForEachBroadcastRow(input1_dims, input1, input2_dims, input2, output_dims, output,
