@@ -61,7 +61,7 @@ struct AddInputTerm {
   }
   // -(z << shift) * m: the zero point folded into the 64-bit product of x << shift.
   static int64_t Offset(int32_t z, int32_t shift, int32_t m) {
-    return -(int64_t{z} << shift) * m;
+    return -int64_t{z} * (int64_t{1} << shift) * m;
   }
 };
 
