@@ -30,6 +30,7 @@ inline int32_t AvgOf(int32_t sum, int32_t count) {
 }
 
 struct MaxPool {
+  static constexpr bool kAverage = false;
   static void Block32(const int8_t* base, int64_t row, int32_t c_count, const PoolWindow& w,
                       const PoolParams& p, int8_t* out) {
     __m256i m = _mm256_set1_epi8(-128);
@@ -65,6 +66,7 @@ struct MaxPool {
 };
 
 struct AvgPool {
+  static constexpr bool kAverage = true;
   // 16 channels: int16 window sums, widened to int32 for the division.
   static void Block16(const int8_t* base, int64_t row, int32_t c_count, const PoolWindow& w,
                       const PoolParams& p, int8_t* out) {
@@ -110,8 +112,9 @@ struct AvgPool {
 };
 
 template <class K>
-void Run(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4& out_d,
+bool Run(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4& out_d,
          int8_t* output) {
+  if (!PoolSupported(p, in, out_d, K::kAverage)) return false;
   const int32_t C = in.c;
   const int64_t row = static_cast<int64_t>(in.w) * C;
   int8_t* o = output;
@@ -134,6 +137,7 @@ void Run(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4&
       }
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -142,16 +146,12 @@ namespace avx2 {
 
 bool MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
-  if (!PoolSupported(p, input_dims, output_dims, false)) return false;
-  Run<MaxPool>(p, input_dims, input, output_dims, output);
-  return true;
+  return Run<MaxPool>(p, input_dims, input, output_dims, output);
 }
 
 bool AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
-  if (!PoolSupported(p, input_dims, output_dims, true)) return false;
-  Run<AvgPool>(p, input_dims, input, output_dims, output);
-  return true;
+  return Run<AvgPool>(p, input_dims, input, output_dims, output);
 }
 
 }  // namespace avx2

@@ -26,6 +26,7 @@ namespace {
 inline __mmask64 Mask64(int32_t n) { return n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1; }
 
 struct MaxPool {
+  static constexpr bool kAverage = false;
   using Acc = int8_t;
   static constexpr int32_t kBlock = 64;
   __m512i lo, hi;
@@ -74,6 +75,7 @@ struct MaxPool {
 };
 
 struct AvgPool {
+  static constexpr bool kAverage = true;
   using Acc = int16_t;
   static constexpr int32_t kBlock = 32;
   __m256i lo, hi;
@@ -154,8 +156,9 @@ struct AvgPool {
 constexpr int64_t kRowBytes = 32 * 1024;
 
 template <class K>
-void Run(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4& out_d,
+bool Run(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4& out_d,
          int8_t* output) {
+  if (!PoolSupported(p, in, out_d, K::kAverage)) return false;
   K k(p);
   const int32_t C = in.c;
   const int64_t row = static_cast<int64_t>(in.w) * C;
@@ -185,6 +188,7 @@ void Run(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4&
       }
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -193,16 +197,12 @@ namespace vnni {
 
 bool MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
-  if (!PoolSupported(p, input_dims, output_dims, false)) return false;
-  Run<MaxPool>(p, input_dims, input, output_dims, output);
-  return true;
+  return Run<MaxPool>(p, input_dims, input, output_dims, output);
 }
 
 bool AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
-  if (!PoolSupported(p, input_dims, output_dims, true)) return false;
-  Run<AvgPool>(p, input_dims, input, output_dims, output);
-  return true;
+  return Run<AvgPool>(p, input_dims, input, output_dims, output);
 }
 
 }  // namespace vnni
