@@ -30,7 +30,7 @@ struct AddKernel {
   Rescale16 r1, r2, ro;
   __m512i zo, lo, hi;
   __m128i in_shift1, in_shift2, out_shift;
-  bool subtract;
+  bool subtract, shift_left;
 
   AddKernel(const AddParams& p, const AddInputTerm& t1, const AddInputTerm& t2)
       : r1(p.input1_multiplier, t1.right,
@@ -44,7 +44,8 @@ struct AddKernel {
         in_shift1(_mm_cvtsi32_si128(t1.shift)),
         in_shift2(_mm_cvtsi32_si128(t2.shift)),
         out_shift(_mm_cvtsi32_si128(p.output_shift > 0 ? p.output_shift : 0)),
-        subtract(p.subtract) {}
+        subtract(p.subtract),
+        shift_left(p.output_shift > 0) {}
 
   __m512i Sixteen(__m128i a, __m128i b) const {
     const __m512i sa = r1(_mm512_sll_epi32(_mm512_cvtepi8_epi32(a), in_shift1));
@@ -55,7 +56,7 @@ struct AddKernel {
 
   // 16 outputs before the clamp, from 16 sums of the two terms.
   __m512i Output(__m512i raw) const {
-    return _mm512_add_epi32(ro(_mm512_sll_epi32(raw, out_shift)), zo);
+    return _mm512_add_epi32(ro(shift_left ? _mm512_sll_epi32(raw, out_shift) : raw), zo);
   }
 };
 
@@ -152,36 +153,50 @@ struct AddRows {
   }
 };
 
+// Mul, 32 elements per step: the shifted inputs (|x| <= 255) multiply in int16 lanes
+// (vpmullw/vpmulhw give the low and high halves of each 17-bit product, unpacked to int32
+// in the per-lane order vpackssdw undoes), then one rescaling per 16 products.
 struct MulKernel {
   Rescale16 ro;
-  __m512i z1, z2, zo, lo, hi;
+  __m512i z1, z2, zo;
+  __m256i lo, hi;
   __m128i out_shift;
+  bool shift_left;
 
   explicit MulKernel(const MulParams& p)
       : ro(p.output_multiplier, p.output_shift > 0 ? 0 : -p.output_shift),
-        z1(_mm512_set1_epi32(p.input1_zero_point)),
-        z2(_mm512_set1_epi32(p.input2_zero_point)),
-        zo(_mm512_set1_epi32(p.output_zero_point)),
-        lo(_mm512_set1_epi32(p.act_min)),
-        hi(_mm512_set1_epi32(p.act_max)),
-        out_shift(_mm_cvtsi32_si128(p.output_shift > 0 ? p.output_shift : 0)) {}
+        z1(_mm512_set1_epi16(static_cast<int16_t>(p.input1_zero_point))),
+        z2(_mm512_set1_epi16(static_cast<int16_t>(p.input2_zero_point))),
+        zo(_mm512_set1_epi16(static_cast<int16_t>(p.output_zero_point))),
+        lo(_mm256_set1_epi8(static_cast<int8_t>(p.act_min))),
+        hi(_mm256_set1_epi8(static_cast<int8_t>(p.act_max))),
+        out_shift(_mm_cvtsi32_si128(p.output_shift > 0 ? p.output_shift : 0)),
+        shift_left(p.output_shift > 0) {}
 
-  __m512i Sixteen(__m128i a, __m128i b) const {
-    const __m512i prod = _mm512_mullo_epi32(_mm512_sub_epi32(_mm512_cvtepi8_epi32(a), z1),
-                                            _mm512_sub_epi32(_mm512_cvtepi8_epi32(b), z2));
-    const __m512i q = _mm512_add_epi32(ro(_mm512_sll_epi32(prod, out_shift)), zo);
-    return _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
+  __m512i Rescaled(__m512i prod) const {
+    return ro(shift_left ? _mm512_sll_epi32(prod, out_shift) : prod);
+  }
+
+  // 32 outputs; saturating packs clamp to int16 and int8 exactly (|zero point| <= 128).
+  __m256i ThirtyTwo(__m256i a, __m256i b) const {
+    const __m512i xa = _mm512_sub_epi16(_mm512_cvtepi8_epi16(a), z1);
+    const __m512i xb = _mm512_sub_epi16(_mm512_cvtepi8_epi16(b), z2);
+    const __m512i low = _mm512_mullo_epi16(xa, xb), high = _mm512_mulhi_epi16(xa, xb);
+    const __m512i q = _mm512_packs_epi32(Rescaled(_mm512_unpacklo_epi16(low, high)),
+                                         Rescaled(_mm512_unpackhi_epi16(low, high)));
+    const __m256i bytes = _mm512_cvtsepi16_epi8(_mm512_adds_epi16(q, zo));
+    return _mm256_min_epi8(_mm256_max_epi8(bytes, lo), hi);
   }
 
   void operator()(const int8_t* a, bool a_step, const int8_t* b, bool b_step, int8_t* out,
                   int64_t n) const {
     if (n <= 0) return;
-    const __m128i a1 = _mm_set1_epi8(*a), b1 = _mm_set1_epi8(*b);
-    for (int64_t i = 0; i < n; i += 16) {
-      const __mmask16 m = n - i >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - i)) - 1u);
-      const __m128i va = a_step ? _mm_maskz_loadu_epi8(m, a + i) : a1;
-      const __m128i vb = b_step ? _mm_maskz_loadu_epi8(m, b + i) : b1;
-      _mm512_mask_cvtepi32_storeu_epi8(out + i, m, Sixteen(va, vb));
+    const __m256i a1 = _mm256_set1_epi8(*a), b1 = _mm256_set1_epi8(*b);
+    for (int64_t i = 0; i < n; i += 32) {
+      const __mmask32 m = n - i >= 32 ? ~__mmask32{0} : (__mmask32{1} << (n - i)) - 1u;
+      const __m256i va = a_step ? _mm256_maskz_loadu_epi8(m, a + i) : a1;
+      const __m256i vb = b_step ? _mm256_maskz_loadu_epi8(m, b + i) : b1;
+      _mm256_mask_storeu_epi8(out + i, m, ThirtyTwo(va, vb));
     }
   }
 };
