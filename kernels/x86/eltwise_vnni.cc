@@ -5,11 +5,11 @@
 // large tensors both terms' 256 values are computed once per call and looked up 64 bytes at
 // a time (vpermi2b on byte planes); the output rescaling runs on every element. Runs only
 // when the parameters keep every intermediate inside the ranges rescale_avx512.h needs
-// (checked once per call, rescale_once.h); other parameters go to the AVX2 kernel. A broadcast
-// channel dim reads one value per row; rows are reused along broadcast N/H/W dims
-// (broadcast_rows.h). In place (output == an input) is safe: each vector is read before it
-// is written. Mul: the product of the two zero-point-shifted inputs (|x| <= 65025) and one
-// rescaling, 16 elements per step, under the same range checks.
+// (checked once per call, rescale_once.h); other parameters go to the AVX2 kernel (mul: the
+// reference). A broadcast channel dim reads one value per row; rows are reused along
+// broadcast N/H/W dims (broadcast_rows.h). In place (output == an input) is safe: each
+// vector is read before it is written. Mul: the product of the two zero-point-shifted inputs (|x| <= 65025) and one
+// rescaling rounded once, 32 elements per step (see MulKernel).
 // GCC 12's AVX-512 intrinsics start from a self-initialized "undefined" vector.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
