@@ -8,8 +8,8 @@
 // (checked once per call, rescale_once.h); other parameters go to the AVX2 kernel (mul: the
 // reference). A broadcast channel dim reads one value per row; rows are reused along
 // broadcast N/H/W dims (broadcast_rows.h). In place (output == an input) is safe: each
-// vector is read before it is written. Mul: the product of the two zero-point-shifted inputs (|x| <= 65025) and one
-// rescaling rounded once, 32 elements per step (see MulKernel).
+// vector is read before it is written. Mul: the product of the two zero-point-shifted
+// inputs (|x| <= 65025) and one rescaling rounded once, 32 elements per step (MulKernel).
 // GCC 12's AVX-512 intrinsics start from a self-initialized "undefined" vector.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
