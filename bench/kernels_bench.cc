@@ -8,44 +8,20 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_data.h"
 #include "kernels/reference.h"
 
 namespace qinfer {
 namespace kernels {
 namespace {
 
-std::vector<int8_t> Data(int64_t count, uint32_t seed) {
-  std::vector<int8_t> v(static_cast<size_t>(count));
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& e : v) {
-    x = x * 1664525u + 1013904223u;  // LCG: deterministic, cheap, no <random> needed
-    e = static_cast<int8_t>(x >> 24);
-  }
-  return v;
-}
-
-void SetOps(benchmark::State& state, int64_t ops_per_iteration) {
-  state.counters["GOPS"] = benchmark::Counter(static_cast<double>(ops_per_iteration) * 1e-9,
-                                              benchmark::Counter::kIsIterationInvariantRate);
-}
+using bench::Data;
+using bench::Requants;
+using bench::SetOps;
 
 std::string Shape(int32_t h, int32_t w, int32_t c) {
   return std::to_string(h) + "x" + std::to_string(w) + "x" + std::to_string(c);
 }
-
-// Per-channel requantization with realistic magnitudes.
-struct Requants {
-  std::vector<int32_t> multiplier, shift;
-  explicit Requants(int32_t channels) {
-    for (int32_t i = 0; i < channels; ++i) {
-      multiplier.push_back(1200000000 + i * 1000);
-      shift.push_back(-9);
-    }
-  }
-  Requant view() const {
-    return Requant{multiplier.data(), shift.data(), static_cast<int32_t>(multiplier.size())};
-  }
-};
 
 ConvParams MakeConv(int32_t stride, int32_t pad, const Requants& rq) {
   ConvParams p;

@@ -25,19 +25,6 @@ using kernels::x86::Isa;
 namespace ref = kernels::ref;
 namespace x86 = kernels::x86;
 
-struct Requants {
-  std::vector<int32_t> multiplier, shift;
-  explicit Requants(int32_t channels) {
-    for (int32_t i = 0; i < channels; ++i) {
-      multiplier.push_back(1200000000 + i * 1000);
-      shift.push_back(-9);
-    }
-  }
-  kernels::Requant view() const {
-    return kernels::Requant{multiplier.data(), shift.data(), static_cast<int32_t>(multiplier.size())};
-  }
-};
-
 struct Impl {
   std::string name;
   Isa isa;
@@ -128,19 +115,28 @@ void RegisterConv(const ConvShape& s) {
   }
 }
 
-void RegisterAdd(const EltShape& s) {
+// Add and mul of two same-shape tensors, scales 0.05 and 0.07 into 0.1 (as the XNNPACK rows).
+void RegisterBinary(const EltShape& s, bool add) {
   for (const Impl& impl : Impls()) {
-    Register("add/" + impl.name + "/" + Name(s), [s, impl](benchmark::State& state) {
+    Register(std::string(add ? "add/" : "mul/") + impl.name + "/" + Name(s), [s, impl, add](benchmark::State& state) {
       const Dims4 d{1, s.h, s.w, s.c};
       const int64_t n = kernels::FlatSize(d);
       const auto a = Data(n, kInputSeed), b = Data(n, kInput2Seed);
-      // Scales 0.05 and 0.07 into 0.1 (TFLite's add parameters: left shift 20).
-      const kernels::AddParams p{-3, 4, 1, 20, 1073741824, -1, 1503238554, -1, 1073741824, -19,
-                                 -128, 127, false};
+      // TFLite's add parameters (left shift 20); mul: 0.05 * 0.07 / 0.1 = 0.56 * 2^-4.
+      const kernels::AddParams pa{-3, 4, 1, 20, 1073741824, -1, 1503238554, -1, 1073741824, -19,
+                                  -128, 127, false};
+      const kernels::MulParams pm{-3, 4, 1, 1202590843, -4, -128, 127};
       TimeChecked(
           state, impl.isa, static_cast<size_t>(n),
-          [&](int8_t* o) { ref::Add(p, d, a.data(), d, b.data(), d, o); },
-          [&](int8_t* o) { x86::Add(p, d, a.data(), d, b.data(), d, o); }, n);
+          [&](int8_t* o) {
+            if (add) ref::Add(pa, d, a.data(), d, b.data(), d, o);
+            else ref::Mul(pm, d, a.data(), d, b.data(), d, o);
+          },
+          [&](int8_t* o) {
+            if (add) x86::Add(pa, d, a.data(), d, b.data(), d, o);
+            else x86::Mul(pm, d, a.data(), d, b.data(), d, o);
+          },
+          n);
     });
   }
 }
@@ -168,7 +164,10 @@ void RegisterPool(const EltShape& s, bool max) {
 int RegisterAll() {
   for (const auto& s : kGemmShapes) RegisterGemm(s);
   for (const auto& s : kConvShapes) RegisterConv(s);
-  for (const auto& s : kAddShapes) RegisterAdd(s);
+  for (const auto& s : kAddShapes) {
+    RegisterBinary(s, true);
+    RegisterBinary(s, false);
+  }
   for (const auto& s : kPoolShapes) {
     RegisterPool(s, true);
     RegisterPool(s, false);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_data.h"
 #include "kernels/reference.h"
 #include "kernels/x86/dispatch.h"
 #include "kernels/x86/packed_layout.h"
@@ -23,28 +24,9 @@ namespace qinfer {
 namespace kernels {
 namespace {
 
-std::vector<int8_t> Data(int64_t count, uint32_t seed) {
-  std::vector<int8_t> v(static_cast<size_t>(count));
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& e : v) {
-    x = x * 1664525u + 1013904223u;
-    e = static_cast<int8_t>(x >> 24);
-  }
-  return v;
-}
-
-struct Requants {
-  std::vector<int32_t> multiplier, shift;
-  explicit Requants(int32_t channels) {
-    for (int32_t i = 0; i < channels; ++i) {
-      multiplier.push_back(1200000000 + i * 1000);
-      shift.push_back(-9);
-    }
-  }
-  Requant view() const {
-    return Requant{multiplier.data(), shift.data(), static_cast<int32_t>(multiplier.size())};
-  }
-};
+using bench::Data;
+using bench::Requants;
+using bench::SetOps;
 
 // The converter's offline work for one op.
 struct Packed {

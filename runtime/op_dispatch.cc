@@ -167,7 +167,11 @@ void RunMul(const OpTensors& t, const schema::MulOptions* o) {
   p.output_shift = o->output_shift();
   p.act_min = o->act_min();
   p.act_max = o->act_max();
+#if defined(QINFER_HAVE_X86_KERNELS)
+  kernels::x86::Mul(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), Dims4Of(t.out()), t.Out8());
+#else
   ref::Mul(p, Dims4Of(t.in(0)), t.In8(0), Dims4Of(t.in(1)), t.In8(1), Dims4Of(t.out()), t.Out8());
+#endif
 }
 
 void RunPool(const OpTensors& t, const schema::Pool2DOptions* o, bool max) {

@@ -1,10 +1,11 @@
 // The x86 kernels (kernels/x86) against the reference kernels, byte for byte, on every path
 // this CPU supports: >= 1000 random shapes/params per op per path (conv, depthwise, fully
-// connected, add, max and average pooling), plus requantization edge cases (INT32_MIN *
+// connected, add, mul, max and average pooling), plus requantization edge cases (INT32_MIN *
 // INT32_MIN saturation, rounding ties, every shift in [-31, 31]).
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "kernels/reference.h"
+#include "kernels/x86/internal.h"
 #include "kernels/x86/packed_layout.h"
 #include "tests/support/kernel_cases.h"
 
@@ -140,8 +142,7 @@ TEST_P(X86Kernels, RequantizationEdges) {
   testing_support::CheckRequantizationEdges(x86::FullyConnected);
 }
 
-// Broadcast dims of an add operand: each of N, H, W is sometimes 1; C sometimes 1 too (a path
-// the x86 kernel hands to the reference).
+// Broadcast dims of an add operand: each of N, H, W is sometimes 1; C sometimes 1 too.
 Dims4 BroadcastOf(Rng& rng, const Dims4& out) {
   Dims4 d = out;
   if (rng.Chance(30)) {
@@ -153,25 +154,41 @@ Dims4 BroadcastOf(Rng& rng, const Dims4& out) {
   return d;
 }
 
-TEST_P(X86Kernels, AddRandom) {
-  Rng rng(4000 + static_cast<uint32_t>(GetParam()));
+// Output and input shapes of an elementwise op: rows up to 300 channels (vector bodies and
+// tails), inputs sometimes broadcast.
+struct BinaryShape {
+  Dims4 out, in1, in2;
+};
+BinaryShape BinaryShapeOf(Rng& rng) {
+  const int32_t ch = rng.Chance(30) ? rng.Uniform(1, 8) : rng.Chance(80) ? rng.Uniform(1, 70) : rng.Uniform(1, 300);
+  BinaryShape s;
+  s.out = Dims4{rng.Uniform(1, 2), rng.Uniform(1, 9), rng.Uniform(1, 9), ch};
+  s.in1 = BroadcastOf(rng, s.out);
+  s.in2 = BroadcastOf(rng, s.out);
+  return s;
+}
+
+template <class Params>
+void RandomZeroPoints(Rng& rng, Params* p) {
+  p->input1_zero_point = rng.ZeroPoint();
+  p->input2_zero_point = rng.ZeroPoint();
+  p->output_zero_point = rng.ZeroPoint();
+}
+
+// Random shapes (BinaryShapeOf) and
+// parameters from `params`, each checked against the reference, sometimes in place. On the
+// AVX-512 path the AVX-512 kernel is also called directly (it declines parameters outside
+// its ranges); *taken counts the cases it took, so a test can check it is exercised.
+template <class Params>
+void AddCases(Isa isa, uint32_t seed, Params params, int* taken) {
+  Rng rng(seed);
+  *taken = 0;
   for (int c = 0; c < kCases; ++c) {
-    const Dims4 out_d{rng.Uniform(1, 2), rng.Uniform(1, 9), rng.Uniform(1, 9),
-                      rng.Chance(30) ? rng.Uniform(1, 8) : rng.Uniform(1, 70)};
-    const Dims4 d1 = BroadcastOf(rng, out_d), d2 = BroadcastOf(rng, out_d);
+    const BinaryShape sh = BinaryShapeOf(rng);
+    const Dims4 &out_d = sh.out, &d1 = sh.in1, &d2 = sh.in2;
     AddParams p;
-    p.input1_zero_point = rng.ZeroPoint();
-    p.input2_zero_point = rng.ZeroPoint();
-    p.output_zero_point = rng.ZeroPoint();
-    // Input scales below the output scale's double, as a converter produces them: sums of
-    // two scaled inputs stay inside int32.
-    p.left_shift = rng.Chance(70) ? 20 : rng.Uniform(0, 22);
-    p.input1_multiplier = rng.Uniform(1 << 30, INT32_MAX);
-    p.input1_shift = rng.Uniform(-31, 0);
-    p.input2_multiplier = rng.Uniform(1 << 30, INT32_MAX);
-    p.input2_shift = rng.Uniform(-31, 0);
-    p.output_multiplier = rng.Multiplier();
-    p.output_shift = rng.Shift();
+    RandomZeroPoints(rng, &p);
+    params(rng, &p);
     Activation(rng, &p.act_min, &p.act_max);
     p.subtract = rng.Chance(30);
     const auto a = rng.Bytes(FlatSize(d1));
@@ -188,7 +205,92 @@ TEST_P(X86Kernels, AddRandom) {
     }
     ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
         << "case " << c << " out " << out_d.n << "x" << out_d.h << "x" << out_d.w << "x"
-        << out_d.c << " ls " << p.left_shift << " sub " << p.subtract << " in place " << in_place;
+        << out_d.c << " ls " << p.left_shift << " m " << p.input1_multiplier << ","
+        << p.input2_multiplier << "," << p.output_multiplier << " s " << p.input1_shift << ","
+        << p.input2_shift << "," << p.output_shift << " sub " << p.subtract << " in place "
+        << in_place;
+    if (isa == Isa::kAvx512Vnni) {
+      std::vector<int8_t> direct(want.size(), 0x55);
+      if (x86::vnni::Add(p, d1, a.data(), d2, b.data(), out_d, direct.data())) {
+        ++*taken;
+        EXPECT_EQ(0, std::memcmp(want.data(), direct.data(), want.size())) << "case " << c;
+      }
+    }
+  }
+}
+
+TEST_P(X86Kernels, AddRandom) {
+  // Input scales below the output scale's double, as a converter produces them: sums of
+  // two scaled inputs stay inside int32.
+  int taken = 0;
+  AddCases(GetParam(), 4000 + static_cast<uint32_t>(GetParam()), [](Rng& rng, AddParams* p) {
+    p->left_shift = rng.Chance(70) ? 20 : rng.Uniform(0, 22);
+    p->input1_multiplier = rng.Uniform(1 << 30, INT32_MAX);
+    p->input1_shift = rng.Uniform(-31, 0);
+    p->input2_multiplier = rng.Uniform(1 << 30, INT32_MAX);
+    p->input2_shift = rng.Uniform(-31, 0);
+    p->output_multiplier = rng.Multiplier();
+    p->output_shift = rng.Shift();
+  }, &taken);
+  if (GetParam() == Isa::kAvx512Vnni) {
+    EXPECT_GE(taken, kCases * 9 / 10);
+  }
+}
+
+// Extreme multipliers (0, 1, 2^30, INT32_MAX, INT32_MIN, negative) and shifts on all three
+// rescalings, left shifts of the inputs included, output shifts over [-31, 31]. The scaled
+// inputs stay below 2^30 so that the reference's int32 sum is defined.
+TEST_P(X86Kernels, AddExtremeParams) {
+  int taken = 0;
+  AddCases(GetParam(), 4500 + static_cast<uint32_t>(GetParam()), [](Rng& rng, AddParams* p) {
+    p->left_shift = rng.Uniform(0, 21);
+    const int32_t room = 21 - p->left_shift;
+    const int32_t max_left = room < 3 ? room : 3;
+    p->input1_multiplier = rng.Multiplier();
+    p->input1_shift = rng.Uniform(-31, max_left);
+    p->input2_multiplier = rng.Multiplier();
+    p->input2_shift = rng.Uniform(-31, max_left);
+    p->output_multiplier = rng.Multiplier();
+    p->output_shift = rng.Chance(50) ? rng.Uniform(-31, 31) : rng.Shift();
+  }, &taken);
+  if (GetParam() == Isa::kAvx512Vnni) {
+    EXPECT_GE(taken, kCases / 2);
+    std::printf("AVX-512 add kernel took %d of %d cases\n", taken, kCases);
+  }
+}
+
+// Mul: random broadcast shapes and rows, extreme multipliers and every output shift in
+// [-31, 31]; on the AVX-512 path the AVX-512 kernel is also called directly and must take
+// most cases.
+TEST_P(X86Kernels, MulRandom) {
+  Rng rng(4800 + static_cast<uint32_t>(GetParam()));
+  int taken = 0;
+  for (int c = 0; c < kCases; ++c) {
+    const BinaryShape sh = BinaryShapeOf(rng);
+    const Dims4 &out_d = sh.out, &d1 = sh.in1, &d2 = sh.in2;
+    MulParams p;
+    RandomZeroPoints(rng, &p);
+    p.output_multiplier = rng.Multiplier();
+    p.output_shift = rng.Chance(50) ? rng.Uniform(-31, 31) : rng.Shift();
+    Activation(rng, &p.act_min, &p.act_max);
+    const auto a = rng.Bytes(FlatSize(d1));
+    const auto b = rng.Bytes(FlatSize(d2));
+    std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
+    ref::Mul(p, d1, a.data(), d2, b.data(), out_d, want.data());
+    x86::Mul(p, d1, a.data(), d2, b.data(), out_d, got.data());
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+        << "case " << c << " m " << p.output_multiplier << " s " << p.output_shift;
+    if (GetParam() == Isa::kAvx512Vnni) {
+      std::vector<int8_t> direct(want.size(), 0x55);
+      if (x86::vnni::Mul(p, d1, a.data(), d2, b.data(), out_d, direct.data())) {
+        ++taken;
+        ASSERT_EQ(0, std::memcmp(want.data(), direct.data(), want.size())) << "case " << c;
+      }
+    }
+  }
+  if (GetParam() == Isa::kAvx512Vnni) {
+    EXPECT_GE(taken, kCases * 3 / 4);
+    std::printf("AVX-512 mul kernel took %d of %d cases\n", taken, kCases);
   }
 }
 

@@ -1,7 +1,7 @@
 // Shapes, inputs and counters shared by the x86 benchmark's qinfer and peer registrations,
 // so every implementation runs the same shapes on the same bytes.
 // Names: <op>/<impl>/<shape>; "GOPS" counts 2 ops per multiply-accumulate (gemm, conv,
-// dwconv), 1 op per output element (add) or per window element read (pool).
+// dwconv), 1 op per output element (add, mul) or per window element read (pool).
 #ifndef QINFER_BENCH_X86_COMMON_H_
 #define QINFER_BENCH_X86_COMMON_H_
 
@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "bench/bench_data.h"
 
 namespace qinfer {
 namespace bench {
@@ -37,7 +39,7 @@ struct ConvShape {
 inline constexpr ConvShape kConvShapes[] = {
     {"conv", 56, 56, 64, 3, 64, 1}, {"conv", 224, 224, 3, 3, 32, 2}, {"dwconv", 112, 112, 32, 3, 32, 1}};
 
-// Elementwise add of two h x w x c tensors; 3x3 stride-2 max and average pooling (pad 1).
+// Elementwise add and mul of two h x w x c tensors; 3x3 stride-2 max and average pooling (pad 1).
 struct EltShape {
   int32_t h, w, c;
 };
@@ -59,24 +61,9 @@ inline std::string Name(const EltShape& s) {
   return std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(s.c);
 }
 
-// Deterministic int8 data (LCG): the same seed gives every implementation the same bytes.
-inline std::vector<int8_t> Data(int64_t count, uint32_t seed) {
-  std::vector<int8_t> v(static_cast<size_t>(count));
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& e : v) {
-    x = x * 1664525u + 1013904223u;
-    e = static_cast<int8_t>(x >> 24);
-  }
-  return v;
-}
 // Seeds: activations 1 (second add operand 3), weights 2.
 constexpr uint32_t kInputSeed = 1, kWeightSeed = 2, kInput2Seed = 3;
 constexpr int32_t kBias = 1000;
-
-inline void SetOps(benchmark::State& state, int64_t ops) {
-  state.counters["GOPS"] = benchmark::Counter(static_cast<double>(ops) * 1e-9,
-                                              benchmark::Counter::kIsIterationInvariantRate);
-}
 
 template <class Fn>
 void Register(const std::string& name, Fn fn) {

@@ -42,11 +42,9 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     runs = load(args[0])
+    order = ["gemm", "conv", "dwconv", "add", "mul", "maxpool", "avgpool", "model"]
     rows = sorted({(op, shape) for op, shape, _ in runs},
-                  key=lambda r: (["gemm", "conv", "dwconv", "add", "maxpool", "avgpool",
-                                  "model"].index(r[0]) if r[0] in
-                                 ["gemm", "conv", "dwconv", "add", "maxpool", "avgpool",
-                                  "model"] else 99, r))
+                  key=lambda r: (order.index(r[0]) if r[0] in order else 99, r))
     extra = []
     if "--all" in argv:
         extra = sorted({i for _, _, i in runs if i.startswith("qinfer_") or i == "ref"})

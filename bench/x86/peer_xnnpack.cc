@@ -1,6 +1,7 @@
 // XNNPACK (the Debian snapshot) on the shared shapes, one thread (no thread pool):
 // fully connected qs8 for GEMM, convolution qs8 (per-tensor) and qc8 (per-channel, like
-// qinfer's conv rows) for conv and depthwise (groups = channels), add qs8 and max pooling s8.
+// qinfer's conv rows) for conv and depthwise (groups = channels), add and multiply qs8 and
+// max pooling s8.
 // Operators are created outside the timed loop; only xnn_run_operator is timed.
 #include <xnnpack.h>
 
@@ -100,17 +101,18 @@ void RegisterConv(const ConvShape& s, bool per_channel) {
   });
 }
 
-void RegisterAdd(const EltShape& s) {
-  Register("add/xnnpack/" + Name(s), [s](benchmark::State& state) {
+// Elementwise add or multiply (qs8) of two same-shape tensors: scales 0.05 and 0.07 into 0.1.
+template <class Create, class Setup>
+void RegisterBinary(const std::string& op, const EltShape& s, Create create, Setup setup) {
+  Register(op + "/xnnpack/" + Name(s), [s, create, setup](benchmark::State& state) {
     const int64_t n = int64_t{s.h} * s.w * s.c;
     const auto a = Data(n, kInputSeed), b = Data(n, kInput2Seed);
     std::vector<int8_t> out(static_cast<size_t>(n));
     const size_t shape[4] = {1, static_cast<size_t>(s.h), static_cast<size_t>(s.w), static_cast<size_t>(s.c)};
     xnn_operator_t op = nullptr;
-    const xnn_status c = xnn_create_add_nd_qs8(-3, 0.05f, 4, 0.07f, 1, 0.1f, -128, 127, 0, &op);
+    const xnn_status c = create(-3, 0.05f, 4, 0.07f, 1, 0.1f, -128, 127, 0, &op);
     const xnn_status u = c == xnn_status_success
-                             ? xnn_setup_add_nd_qs8(op, 4, shape, 4, shape, a.data(), b.data(),
-                                                    out.data(), nullptr)
+                             ? setup(op, 4, shape, 4, shape, a.data(), b.data(), out.data(), nullptr)
                              : c;
     Time(state, c, op, u, n);
   });
@@ -139,7 +141,10 @@ int RegisterAll() {
     RegisterConv(s, false);
     RegisterConv(s, true);
   }
-  for (const auto& s : kAddShapes) RegisterAdd(s);
+  for (const auto& s : kAddShapes) {
+    RegisterBinary("add", s, xnn_create_add_nd_qs8, xnn_setup_add_nd_qs8);
+    RegisterBinary("mul", s, xnn_create_multiply_nd_qs8, xnn_setup_multiply_nd_qs8);
+  }
   for (const auto& s : kPoolShapes) RegisterMaxPool(s);
   return 1;
 }

@@ -134,6 +134,10 @@ void FullyConnectedPacked(const FullyConnectedParams& p, int32_t batches, int32_
 
 void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
          const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::Add(p, input1_dims, input1, input2_dims, input2, output_dims, output)) {
+    return;
+  }
   if (Active() >= static_cast<int>(Isa::kAvx2) &&
       avx2::Add(p, input1_dims, input1, input2_dims, input2, output_dims, output)) {
     return;
@@ -141,8 +145,21 @@ void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
   ref::Add(p, input1_dims, input1, input2_dims, input2, output_dims, output);
 }
 
+void Mul(const MulParams& p, const Dims4& input1_dims, const int8_t* input1,
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::Mul(p, input1_dims, input1, input2_dims, input2, output_dims, output)) {
+    return;
+  }
+  ref::Mul(p, input1_dims, input1, input2_dims, input2, output_dims, output);
+}
+
 void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::MaxPool2D(p, input_dims, input, output_dims, output)) {
+    return;
+  }
   if (Active() >= static_cast<int>(Isa::kAvx2) &&
       avx2::MaxPool2D(p, input_dims, input, output_dims, output)) {
     return;
@@ -152,6 +169,10 @@ void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
 
 void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::AvgPool2D(p, input_dims, input, output_dims, output)) {
+    return;
+  }
   if (Active() >= static_cast<int>(Isa::kAvx2) &&
       avx2::AvgPool2D(p, input_dims, input, output_dims, output)) {
     return;

@@ -4,9 +4,11 @@
 // variable QINFER_ISA=ref|sse41|avx2|avx512vnni (read on first use) or SetIsa(), and is always
 // clamped to what the CPU supports. Unsupported parameter combinations fall back to ref:
 // depthwise with depth_multiplier != 1, zero points outside int8, more than 128 taps, or a
-// padded conv with more than 4096 channels per group; add with a broadcast channel dim;
-// average pooling windows of more than 65535 elements. Add and pooling have AVX2 kernels
-// (the AVX-512 path uses them too); SSE4.1 runs them on ref.
+// padded conv with more than 4096 channels per group; add with a broadcast channel dim on
+// AVX2 (the AVX-512 add takes it); average pooling windows of more than 256 elements. Add
+// and pooling have AVX-512 and AVX2 kernels (the AVX-512 add declines parameters whose
+// intermediates leave its ranges, and AVX2 runs them); SSE4.1 runs them on ref. Mul has an
+// AVX-512 kernel only; other paths run it on ref.
 // No heap, no exceptions, no static constructors; scratch lives on the stack (< 60 KB per
 // call, see driver.h), so *ScratchSize() stays 0 and the arena is unchanged.
 #ifndef QINFER_KERNELS_X86_DISPATCH_H_
@@ -60,6 +62,9 @@ void FullyConnectedPacked(const FullyConnectedParams& p, int32_t batches, int32_
                           const int32_t* folded_bias, int8_t* output);
 
 void Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
+         const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output);
+
+void Mul(const MulParams& p, const Dims4& input1_dims, const int8_t* input1,
          const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims, int8_t* output);
 
 void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,

@@ -19,8 +19,6 @@ namespace kernels {
 namespace x86 {
 namespace {
 
-constexpr int32_t kMaxAvgWindow = 256;
-
 inline int32_t Count(const PoolWindow& w) { return (w.y1 - w.y0) * (w.x1 - w.x0); }
 
 inline int32_t ClampI(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
@@ -32,6 +30,7 @@ inline int32_t AvgOf(int32_t sum, int32_t count) {
 }
 
 struct MaxPool {
+  static constexpr bool kAverage = false;
   static void Block32(const int8_t* base, int64_t row, int32_t c_count, const PoolWindow& w,
                       const PoolParams& p, int8_t* out) {
     __m256i m = _mm256_set1_epi8(-128);
@@ -67,6 +66,7 @@ struct MaxPool {
 };
 
 struct AvgPool {
+  static constexpr bool kAverage = true;
   // 16 channels: int16 window sums, widened to int32 for the division.
   static void Block16(const int8_t* base, int64_t row, int32_t c_count, const PoolWindow& w,
                       const PoolParams& p, int8_t* out) {
@@ -114,8 +114,7 @@ struct AvgPool {
 template <class K>
 bool Run(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4& out_d,
          int8_t* output) {
-  if (p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127) return false;
-  if (in.c != out_d.c || in.n != out_d.n) return false;
+  if (!PoolSupported(p, in, out_d, K::kAverage)) return false;
   const int32_t C = in.c;
   const int64_t row = static_cast<int64_t>(in.w) * C;
   int8_t* o = output;
@@ -152,7 +151,6 @@ bool MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
 
 bool AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
-  if (static_cast<int64_t>(p.filter_h) * p.filter_w > kMaxAvgWindow) return false;
   return Run<AvgPool>(p, input_dims, input, output_dims, output);
 }
 
