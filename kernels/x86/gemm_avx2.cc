@@ -14,7 +14,7 @@ inline __m256i Load16(const int8_t* p) {
   return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
-// Same arithmetic as Requant16 in gemm_vnni.cc, on 8 lanes.
+// Same arithmetic as Requant16 in requant_avx512.h, on 8 lanes.
 inline __m256i Requant8(__m256i x, __m256i mult, __m256i lsh, __m256i rsh, __m256i lo,
                         __m256i hi, __m256i zo) {
   x = _mm256_sllv_epi32(x, lsh);
@@ -119,9 +119,9 @@ struct Avx2 {
           _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.col_off + j)));
       x = _mm256_add_epi32(x, roff);
       const __m256i r =
-          Requant8(x, _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.mult + j)),
-                   _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.lshift + j)),
-                   _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.rshift + j)), lo, hi,
+          Requant8(x, _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.rq.mult + j)),
+                   _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.rq.lshift + j)),
+                   _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.rq.rshift + j)), lo, hi,
                    vzo);
       Store8(out + j, r, nb - j);
     }

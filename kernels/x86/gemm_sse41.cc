@@ -85,8 +85,8 @@ struct Sse41 {
                        int32_t zo, int32_t act_min, int32_t act_max, int8_t* out) {
     for (int32_t j = 0; j < nb; ++j) {
       const int32_t x = WrapAdd(WrapAdd(raw[j], bp.col_off[j]), row_off);
-      const int32_t shift = bp.lshift[j] - bp.rshift[j];
-      out[j] = AddZeroPointAndClamp(MultiplyByQuantizedMultiplier(x, bp.mult[j], shift), zo,
+      const int32_t shift = bp.rq.lshift[j] - bp.rq.rshift[j];
+      out[j] = AddZeroPointAndClamp(MultiplyByQuantizedMultiplier(x, bp.rq.mult[j], shift), zo,
                                     act_min, act_max);
     }
   }

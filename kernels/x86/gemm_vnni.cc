@@ -67,9 +67,14 @@ struct Vnni {
     }
   }
 
-  // Raw sums of mr rows x nb channels of the packed weights; rows gathered to the stack.
+  // Raw sums of mr rows x nb channels of the packed weights. A row of several segments is
+  // gathered to the stack first; a single segment (fully connected, 1x1 conv) is read in place.
   static void Bcast(const int8_t* const* a, int32_t nseg, int32_t seglen, int32_t mr,
                     int32_t ktot, const int8_t* wpack, int32_t nb, int32_t* out, int32_t ldo) {
+    if (nseg == 1) {
+      TileRJ(mr, (nb + 15) / 16, a, 1, ktot, wpack, kNB, out, ldo);
+      return;
+    }
     alignas(64) int8_t apack[kMRB][kBcastK + 64];
     const int32_t k4 = (ktot + 3) / 4;
     for (int32_t i = 0; i < mr; ++i) {
