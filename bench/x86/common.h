@@ -78,6 +78,13 @@ inline void SetOps(benchmark::State& state, int64_t ops) {
                                               benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// "ns_per_op": the iteration time divided by the ops one iteration runs.
+inline void SetNsPerOp(benchmark::State& state, int64_t ops) {
+  state.counters["ns_per_op"] = benchmark::Counter(
+      static_cast<double>(ops) * 1e-9,
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 template <class Fn>
 void Register(const std::string& name, Fn fn) {
   benchmark::RegisterBenchmark(name.c_str(), fn)->Unit(benchmark::kMicrosecond);

@@ -9,12 +9,14 @@ Uses the median aggregate when repetitions were run, else the single run. Benchm
 named <op>/<impl>/<shape>; "xnnpack" is the best of XNNPACK's variants (qs8, qc8) for that
 shape; "qinfer-packed" (gemm on AVX-512 VNNI CPUs) gets its own column and a qp/xnnpack
 ratio. --all adds qinfer's lower paths (qinfer_avx2, qinfer_sse41, ref) as columns. Model
-rows show the CPU time of one inference in microseconds.
+rows show the CPU time of one inference in microseconds; fixed rows (tiny ops through the
+interpreter) the CPU time per op in ns, and their ratios are peer time / qinfer time.
 """
 import json
 import sys
 
 PEERS = ("xnnpack", "gemmlowp")
+ORDER = ["gemm", "conv", "dwconv", "add", "maxpool", "avgpool", "model", "fixed"]
 
 
 def load(path):
@@ -33,7 +35,7 @@ def load(path):
             continue
         op, impl, shape = parts
         scale = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[b.get("time_unit", "ns")]
-        runs[(op, shape, impl)] = (b.get("GOPS"), b["cpu_time"] * scale)
+        runs[(op, shape, impl)] = (b.get("GOPS"), b["cpu_time"] * scale, b.get("ns_per_op"))
     return runs
 
 
@@ -44,10 +46,8 @@ def main(argv):
         return 2
     runs = load(args[0])
     rows = sorted({(op, shape) for op, shape, _ in runs},
-                  key=lambda r: (["gemm", "conv", "dwconv", "add", "maxpool", "avgpool",
-                                  "model"].index(r[0]) if r[0] in
-                                 ["gemm", "conv", "dwconv", "add", "maxpool", "avgpool",
-                                  "model"] else 99, r))
+                  key=lambda r: (ORDER.index(r[0]) if r[0] in
+                                 ORDER else 99, r))
     extra = []
     if "--all" in argv:
         extra = sorted({i for _, _, i in runs if i.startswith("qinfer_") or i == "ref"})
@@ -71,13 +71,17 @@ def main(argv):
             v = value(c)
             if v is None:
                 line += f"{'-':>14}"
+            elif op == "fixed":
+                line += f"{v[2]:>12.0f}ns"
             elif v[0] is None or op == "model":
                 line += f"{v[1]:>12.0f}us"
             else:
                 line += f"{v[0]:>14.1f}"
         for qi, p in ratios:
             q, v = value(qi), value(p)
-            if q is None or v is None or q[0] is None or v[0] is None or v[0] == 0:
+            if op == "fixed" and q is not None and v is not None and q[2] and v[2]:
+                line += f"{v[2] / q[2]:>11.2f}x"
+            elif q is None or v is None or q[0] is None or v[0] is None or v[0] == 0:
                 line += f"{'-':>12}"
             else:
                 line += f"{q[0] / v[0]:>11.2f}x"

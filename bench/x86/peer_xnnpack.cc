@@ -1,6 +1,7 @@
 // XNNPACK (the Debian snapshot) on the shared shapes, one thread (no thread pool):
 // fully connected qs8 for GEMM, convolution qs8 (per-tensor) and qc8 (per-channel, like
-// qinfer's conv rows) for conv and depthwise (groups = channels), add qs8 and max pooling s8.
+// qinfer's conv rows) for conv and depthwise (groups = channels), add qs8 and max pooling s8,
+// and the tiny ops of fixed_cost.cc (fixed/xnnpack/...).
 // Operators are created outside the timed loop; only xnn_run_operator is timed.
 #include <xnnpack.h>
 
@@ -40,8 +41,9 @@ void Time(benchmark::State& state, xnn_status created, xnn_operator_t op, xnn_st
   SetOps(state, ops);
 }
 
-void RegisterGemm(const GemmShape& s) {
-  Register("gemm/xnnpack/" + Name(s), [s](benchmark::State& state) {
+// fixed: a tiny-op row of fixed_cost.cc's table, named `fixed`, with an ns_per_op counter.
+void RegisterGemm(const GemmShape& s, const std::string& fixed = "") {
+  Register(fixed.empty() ? "gemm/xnnpack/" + Name(s) : fixed, [s, fixed](benchmark::State& state) {
     const auto x = Data(int64_t{s.m} * s.k, kInputSeed), w = Data(int64_t{s.k} * s.n, kWeightSeed);
     const std::vector<int32_t> bias(static_cast<size_t>(s.n), kBias);
     std::vector<int8_t> out(static_cast<size_t>(s.m) * s.n);
@@ -53,6 +55,7 @@ void RegisterGemm(const GemmShape& s) {
                              ? xnn_setup_fully_connected_nc_qs8(op, s.m, x.data(), out.data(), nullptr)
                              : c;
     Time(state, c, op, u, 2 * int64_t{s.m} * s.k * s.n);
+    if (!fixed.empty()) SetNsPerOp(state, 1);
   });
 }
 
@@ -100,8 +103,8 @@ void RegisterConv(const ConvShape& s, bool per_channel) {
   });
 }
 
-void RegisterAdd(const EltShape& s) {
-  Register("add/xnnpack/" + Name(s), [s](benchmark::State& state) {
+void RegisterAdd(const EltShape& s, const std::string& fixed = "") {
+  Register(fixed.empty() ? "add/xnnpack/" + Name(s) : fixed, [s, fixed](benchmark::State& state) {
     const int64_t n = int64_t{s.h} * s.w * s.c;
     const auto a = Data(n, kInputSeed), b = Data(n, kInput2Seed);
     std::vector<int8_t> out(static_cast<size_t>(n));
@@ -113,6 +116,7 @@ void RegisterAdd(const EltShape& s) {
                                                     out.data(), nullptr)
                              : c;
     Time(state, c, op, u, n);
+    if (!fixed.empty()) SetNsPerOp(state, 1);
   });
 }
 
@@ -141,6 +145,8 @@ int RegisterAll() {
   }
   for (const auto& s : kAddShapes) RegisterAdd(s);
   for (const auto& s : kPoolShapes) RegisterMaxPool(s);
+  RegisterGemm({1, 8, 8}, "fixed/xnnpack/fc_1x8x8_1op");
+  RegisterAdd({1, 1, 1}, "fixed/xnnpack/add_1_1op");
   return 1;
 }
 

@@ -67,13 +67,15 @@ inline void FillRequant(const Requant& rq, int32_t c0, int32_t nb, BlockParams* 
   bp->rq.Fill(rq, c0, nb);
 }
 
-// col_off[j] = bias[c0 + j] (0 without bias) for j < nb, 0 past the block.
-inline void FillBias(const int32_t* bias, int32_t c0, int32_t nb, BlockParams* bp) {
+// col_off[j] = bias[c0 + j] (0 without bias) for j < nb, 0 past the block up to the next
+// multiple of 16 (what the epilogues read).
+QINFER_X86_PLAIN_LOOPS inline void FillBias(const int32_t* bias, int32_t c0, int32_t nb, BlockParams* bp) {
+  const int32_t n16 = (nb + 15) / 16 * 16;
   int32_t j = 0;
   if (bias != nullptr) {
     for (; j < nb; ++j) bp->col_off[j] = bias[c0 + j];
   }
-  for (; j < kNB + 16; ++j) bp->col_off[j] = 0;
+  for (; j < n16; ++j) bp->col_off[j] = 0;
 }
 
 template <class K, int MR, bool W>

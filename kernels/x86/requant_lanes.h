@@ -10,6 +10,14 @@
 
 #include "kernels/types.h"
 
+// For the small per-block fills here and in driver.h: GCC would turn their copy and zero
+// loops into inline rep movs / rep stos, whose start-up cost is most of a tiny op's time.
+#if defined(__GNUC__) && !defined(__clang__)
+#define QINFER_X86_PLAIN_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define QINFER_X86_PLAIN_LOOPS
+#endif
+
 namespace qinfer {
 namespace kernels {
 namespace x86 {
@@ -27,7 +35,7 @@ struct RequantLanes {
   // Lanes [0, n) from rq's channels c0.. (a per-tensor rq fills all N lanes), then 0 up to
   // the next multiple of 16 (the vector epilogues read whole vectors). Branch-free loops,
   // so they vectorize: for small ops filling the constants costs as much as the arithmetic.
-  void Fill(const Requant& rq, int32_t c0, int32_t n) {
+  QINFER_X86_PLAIN_LOOPS void Fill(const Requant& rq, int32_t c0, int32_t n) {
     int32_t filled = N, lsh_or = 0, sat_or = 0;
     if (rq.count == 1) {
       const int32_t m = rq.multiplier[0], s = rq.shift[0];
