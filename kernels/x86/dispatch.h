@@ -7,7 +7,7 @@
 // padded conv with more than 4096 channels per group; add with a broadcast channel dim;
 // average pooling windows of more than 65535 elements. Add and pooling have AVX2 kernels
 // (the AVX-512 path uses them too); SSE4.1 runs them on ref.
-// No heap, no exceptions, no static constructors; scratch lives on the stack (< 60 KB per
+// No heap, no exceptions, no static constructors; scratch lives on the stack (< 100 KB per
 // call, see driver.h), so *ScratchSize() stays 0 and the arena is unchanged.
 #ifndef QINFER_KERNELS_X86_DISPATCH_H_
 #define QINFER_KERNELS_X86_DISPATCH_H_
