@@ -2,7 +2,9 @@
 // same shapes and inputs, one thread, in one process; bench/x86/compare.py prints the table.
 // Names: <op>/<impl>/<shape> (bench/x86/common.h). qinfer impls: "qinfer" (the path cpuid
 // picks), "qinfer_<isa>" for each lower path the CPU supports, and "ref" (portable
-// reference). GEMM M x K x N runs as fully connected with batches = M, in = K, out = N. Every
+// reference); on AVX-512 VNNI CPUs gemm rows add "qinfer-packed" (weights packed and bias
+// folded before timing, as for a model converted with --target x86-avx512vnni).
+// GEMM M x K x N runs as fully connected with batches = M, in = K, out = N. Every
 // qinfer path's output is checked against ref once before timing (a mismatch is an error).
 #include <benchmark/benchmark.h>
 
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "bench/x86/common.h"
+#include "bench/x86/packed.h"
 #include "kernels/reference.h"
 #include "kernels/x86/dispatch.h"
 
@@ -76,6 +79,22 @@ void RegisterGemm(const GemmShape& s) {
           2 * int64_t{s.m} * s.k * s.n);
     });
   }
+  if (x86::DetectedIsa() < Isa::kAvx512Vnni) return;
+  Register("gemm/qinfer-packed/" + Name(s), [s](benchmark::State& state) {
+    const auto x = Data(int64_t{s.m} * s.k, kInputSeed), w = Data(int64_t{s.k} * s.n, kWeightSeed);
+    const std::vector<int32_t> bias(static_cast<size_t>(s.n), kBias);
+    const Requants rq(s.n);
+    const kernels::FullyConnectedParams p{-3, 0, 5, -128, 127, rq.view()};
+    const PackedWeights pk(x86::PackedShape{1, s.n, 1, s.k}, w, bias.data(), p.input_zero_point);
+    TimeChecked(
+        state, Isa::kAvx512Vnni, static_cast<size_t>(s.m) * s.n,
+        [&](int8_t* o) { ref::FullyConnected(p, s.m, s.k, s.n, x.data(), w.data(), bias.data(), o); },
+        [&](int8_t* o) {
+          x86::FullyConnectedPacked(p, s.m, s.k, s.n, x.data(), w.data(), bias.data(),
+                                    pk.weights.data(), pk.folded.data(), o);
+        },
+        2 * int64_t{s.m} * s.k * s.n);
+  });
 }
 
 void RegisterConv(const ConvShape& s) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bench/bench_data.h"
+#include "bench/x86/packed.h"
 #include "kernels/reference.h"
 #include "kernels/x86/dispatch.h"
 #include "kernels/x86/packed_layout.h"
@@ -28,22 +29,7 @@ using bench::Data;
 using bench::Requants;
 using bench::SetOps;
 
-// The converter's offline work for one op.
-struct Packed {
-  std::vector<int8_t> weights;
-  std::vector<int32_t> folded;
-  Packed(const x86::PackedShape& s, const std::vector<int8_t>& w, const int32_t* bias,
-         int32_t zi) {
-    weights.assign(static_cast<size_t>(x86::PackedWeightsBytes(s)), 0);
-    x86::ForEachPackedByte(s, [&](int64_t at, int64_t src) {
-      if (src >= 0) weights[static_cast<size_t>(at)] = w[static_cast<size_t>(src)];
-    });
-    folded.resize(static_cast<size_t>(s.groups * s.ocg));
-    for (int32_t oc = 0; oc < s.groups * s.ocg; ++oc) {
-      x86::FoldedBias(s, w.data(), bias, zi, oc, &folded[static_cast<size_t>(oc)]);
-    }
-  }
-};
+using Packed = bench::PackedWeights;
 
 // Times `run` after checking its output against `want`.
 template <class Run>

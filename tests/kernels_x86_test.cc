@@ -47,6 +47,19 @@ TEST_P(X86Kernels, FullyConnectedRandom) {
                                              x86::FullyConnected);
 }
 
+// Every row as its own M = 1 call: the single-row fully connected kernels (generic and
+// packed) get all kCases cases, not only the ~30% with one batch row.
+TEST_P(X86Kernels, FullyConnectedSingleRowRandom) {
+  testing_support::CheckFullyConnectedRandom(
+      1500 + static_cast<uint32_t>(GetParam()), kCases,
+      [](const FullyConnectedParams& p, int32_t batches, int32_t in, int32_t out, const int8_t* x,
+         const int8_t* w, const int32_t* b, int8_t* y) {
+        for (int32_t r = 0; r < batches; ++r) {
+          x86::FullyConnected(p, 1, in, out, x + int64_t{r} * in, w, b, y + int64_t{r} * out);
+        }
+      });
+}
+
 TEST_P(X86Kernels, Conv2DRandom) {
   testing_support::CheckConv2DRandom(2000 + static_cast<uint32_t>(GetParam()), kCases,
                                      x86::Conv2D);
@@ -88,18 +101,27 @@ std::vector<int8_t> GenericFor(Isa isa, std::mt19937* rng, const int8_t* w, int6
   return g;
 }
 
-TEST_P(X86Kernels, FullyConnectedPackedRandom) {
-  std::mt19937 garbage(4000);
-  const Isa isa = GetParam();
+// Packed fully connected on random cases; with single_rows every batch row is its own M = 1
+// call, so the single-row path gets all kCases cases.
+void CheckPackedFullyConnected(uint32_t seed, Isa isa, bool single_rows) {
+  std::mt19937 garbage(seed);
   testing_support::CheckFullyConnectedRandom(
-      4000 + static_cast<uint32_t>(isa), kCases,
+      seed + static_cast<uint32_t>(isa), kCases,
       [&](const FullyConnectedParams& p, int32_t batches, int32_t in, int32_t out, const int8_t* x,
           const int8_t* w, const int32_t* b, int8_t* y) {
         const Packed pk = Pack(x86::PackedShape{1, out, 1, in}, w, b, p.input_zero_point);
         const auto generic = GenericFor(isa, &garbage, w, int64_t{in} * out);
-        x86::FullyConnectedPacked(p, batches, in, out, x, generic.data(), b, pk.weights.data(),
-                                  pk.folded.data(), y);
+        const int32_t rows = single_rows ? 1 : batches;
+        for (int32_t r = 0; r < batches; r += rows) {
+          x86::FullyConnectedPacked(p, rows, in, out, x + int64_t{r} * in, generic.data(), b,
+                                    pk.weights.data(), pk.folded.data(), y + int64_t{r} * out);
+        }
       });
+}
+
+TEST_P(X86Kernels, FullyConnectedPackedRandom) { CheckPackedFullyConnected(4000, GetParam(), false); }
+TEST_P(X86Kernels, FullyConnectedPackedSingleRowRandom) {
+  CheckPackedFullyConnected(4500, GetParam(), true);
 }
 
 TEST_P(X86Kernels, Conv2DPackedRandom) {

@@ -65,6 +65,13 @@ inline std::string Name(const EltShape& s) {
 constexpr uint32_t kInputSeed = 1, kWeightSeed = 2, kInput2Seed = 3;
 constexpr int32_t kBias = 1000;
 
+// "ns_per_op": the iteration time divided by the ops one iteration runs.
+inline void SetNsPerOp(benchmark::State& state, int64_t ops) {
+  state.counters["ns_per_op"] = benchmark::Counter(
+      static_cast<double>(ops) * 1e-9,
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 template <class Fn>
 void Register(const std::string& name, Fn fn) {
   benchmark::RegisterBenchmark(name.c_str(), fn)->Unit(benchmark::kMicrosecond);

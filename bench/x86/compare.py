@@ -7,13 +7,16 @@ Usage: x86_bench --benchmark_format=json [--benchmark_repetitions=3
 
 Uses the median aggregate when repetitions were run, else the single run. Benchmarks are
 named <op>/<impl>/<shape>; "xnnpack" is the best of XNNPACK's variants (qs8, qc8) for that
-shape. --all adds qinfer's lower paths (qinfer_avx2, qinfer_sse41, ref) as columns. Model
-rows show the CPU time of one inference in microseconds.
+shape; "qinfer-packed" (gemm on AVX-512 VNNI CPUs) gets its own column and a qp/xnnpack
+ratio. --all adds qinfer's lower paths (qinfer_avx2, qinfer_sse41, ref) as columns. Model
+rows show the CPU time of one inference in microseconds; fixed rows (tiny ops through the
+interpreter) the CPU time per op in ns, and their ratios are peer time / qinfer time.
 """
 import json
 import sys
 
 PEERS = ("xnnpack", "gemmlowp")
+ORDER = ["gemm", "conv", "dwconv", "add", "mul", "maxpool", "avgpool", "model", "fixed"]
 
 
 def load(path):
@@ -32,7 +35,7 @@ def load(path):
             continue
         op, impl, shape = parts
         scale = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[b.get("time_unit", "ns")]
-        runs[(op, shape, impl)] = (b.get("GOPS"), b["cpu_time"] * scale)
+        runs[(op, shape, impl)] = (b.get("GOPS"), b["cpu_time"] * scale, b.get("ns_per_op"))
     return runs
 
 
@@ -42,15 +45,16 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     runs = load(args[0])
-    order = ["gemm", "conv", "dwconv", "add", "mul", "maxpool", "avgpool", "model"]
     rows = sorted({(op, shape) for op, shape, _ in runs},
-                  key=lambda r: (order.index(r[0]) if r[0] in order else 99, r))
+                  key=lambda r: (ORDER.index(r[0]) if r[0] in ORDER else 99, r))
     extra = []
     if "--all" in argv:
         extra = sorted({i for _, _, i in runs if i.startswith("qinfer_") or i == "ref"})
-    cols = ["qinfer"] + extra + list(PEERS)
-    head = f"{'op/shape':<34}" + "".join(f"{c:>13}" for c in cols)
-    head += "".join(f"{'q/' + p:>11}" for p in PEERS)
+    packed = ["qinfer-packed"] if any(i == "qinfer-packed" for _, _, i in runs) else []
+    cols = ["qinfer"] + packed + extra + list(PEERS)
+    ratios = [("qinfer", p) for p in PEERS] + [(q, "xnnpack") for q in packed]
+    head = f"{'op/shape':<34}" + "".join(f"{c:>14}" for c in cols)
+    head += "".join(f"{('qp' if q == 'qinfer-packed' else 'q') + '/' + p:>12}" for q, p in ratios)
     print(head)
     for op, shape in rows:
         def value(impl):
@@ -62,21 +66,24 @@ def main(argv):
             return runs.get((op, shape, impl))
 
         line = f"{op + '/' + shape:<34}"
-        q = value("qinfer")
         for c in cols:
             v = value(c)
             if v is None:
-                line += f"{'-':>13}"
+                line += f"{'-':>14}"
+            elif op == "fixed":
+                line += f"{v[2]:>12.0f}ns"
             elif v[0] is None or op == "model":
-                line += f"{v[1]:>11.0f}us"
+                line += f"{v[1]:>12.0f}us"
             else:
-                line += f"{v[0]:>13.1f}"
-        for p in PEERS:
-            v = value(p)
-            if q is None or v is None or q[0] is None or v[0] is None or v[0] == 0:
-                line += f"{'-':>11}"
+                line += f"{v[0]:>14.1f}"
+        for qi, p in ratios:
+            q, v = value(qi), value(p)
+            if op == "fixed" and q is not None and v is not None and q[2] and v[2]:
+                line += f"{v[2] / q[2]:>11.2f}x"
+            elif q is None or v is None or q[0] is None or v[0] is None or v[0] == 0:
+                line += f"{'-':>12}"
             else:
-                line += f"{q[0] / v[0]:>10.2f}x"
+                line += f"{q[0] / v[0]:>11.2f}x"
         print(line)
     return 0
 

@@ -3,10 +3,10 @@
 // MobileNetV2-sized network (224x224x3, width 1.0, random weights from a fixed seed). GOPS
 // counts 2 ops per multiply-accumulate of the conv, depthwise and fully connected layers.
 #include <cstdint>
-#include <cstring>
 #include <string>
 
 #include "bench/x86/common.h"
+#include "bench/x86/model_run.h"
 #include "converter/convert.h"
 #include "kernels/x86/dispatch.h"
 #include "runtime/qinfer.h"
@@ -75,18 +75,10 @@ void RegisterModel(const std::string& name, testing::AlignedBytes (*build)(int64
     kernels::x86::SetIsa(kernels::x86::DetectedIsa());
     int64_t macs = 0;
     const testing::AlignedBytes model = build(&macs);
-    qinfer_error err;
     testing::AlignedBytes arena;
-    arena.resize(qinfer_arena_bytes(model.data(), model.size()));
     qinfer_context ctx;
-    if (qinfer_init(&ctx, model.data(), model.size(), arena.data(), arena.size(), &err) != QINFER_OK) {
-      state.SkipWithError(err.message);
-      return;
-    }
-    qinfer_tensor t;
-    qinfer_input(&ctx, 0, &t);
-    const auto x = Data(static_cast<int64_t>(t.bytes), kInputSeed);
-    std::memcpy(t.data, x.data(), t.bytes);
+    if (!InitModel(state, model, &arena, &ctx)) return;
+    qinfer_error err;
     // One untimed run first: the arena's and weights' first touch (page faults) is not
     // inference time, and with few iterations per repetition it would dominate.
     if (qinfer_invoke(&ctx, &err) != QINFER_OK) {

@@ -1,7 +1,7 @@
 // XNNPACK (the Debian snapshot) on the shared shapes, one thread (no thread pool):
 // fully connected qs8 for GEMM, convolution qs8 (per-tensor) and qc8 (per-channel, like
-// qinfer's conv rows) for conv and depthwise (groups = channels), add and multiply qs8 and
-// max pooling s8.
+// qinfer's conv rows) for conv and depthwise (groups = channels), add and multiply qs8,
+// max pooling s8, and the tiny ops of fixed_cost.cc (fixed/xnnpack/...).
 // Operators are created outside the timed loop; only xnn_run_operator is timed.
 #include <xnnpack.h>
 
@@ -41,8 +41,9 @@ void Time(benchmark::State& state, xnn_status created, xnn_operator_t op, xnn_st
   SetOps(state, ops);
 }
 
-void RegisterGemm(const GemmShape& s) {
-  Register("gemm/xnnpack/" + Name(s), [s](benchmark::State& state) {
+// fixed: a tiny-op row of fixed_cost.cc's table, named `fixed`, with an ns_per_op counter.
+void RegisterGemm(const GemmShape& s, const std::string& fixed = "") {
+  Register(fixed.empty() ? "gemm/xnnpack/" + Name(s) : fixed, [s, fixed](benchmark::State& state) {
     const auto x = Data(int64_t{s.m} * s.k, kInputSeed), w = Data(int64_t{s.k} * s.n, kWeightSeed);
     const std::vector<int32_t> bias(static_cast<size_t>(s.n), kBias);
     std::vector<int8_t> out(static_cast<size_t>(s.m) * s.n);
@@ -54,6 +55,7 @@ void RegisterGemm(const GemmShape& s) {
                              ? xnn_setup_fully_connected_nc_qs8(op, s.m, x.data(), out.data(), nullptr)
                              : c;
     Time(state, c, op, u, 2 * int64_t{s.m} * s.k * s.n);
+    if (!fixed.empty()) SetNsPerOp(state, 1);
   });
 }
 
@@ -102,9 +104,12 @@ void RegisterConv(const ConvShape& s, bool per_channel) {
 }
 
 // Elementwise add or multiply (qs8) of two same-shape tensors: scales 0.05 and 0.07 into 0.1.
+// `fixed` names a fixed-cost row (fixed/xnnpack/...) instead of `op`/xnnpack/shape.
 template <class Create, class Setup>
-void RegisterBinary(const std::string& op, const EltShape& s, Create create, Setup setup) {
-  Register(op + "/xnnpack/" + Name(s), [s, create, setup](benchmark::State& state) {
+void RegisterBinary(const std::string& op, const EltShape& s, Create create, Setup setup,
+                    const std::string& fixed = "") {
+  Register(fixed.empty() ? op + "/xnnpack/" + Name(s) : fixed,
+           [s, create, setup, fixed](benchmark::State& state) {
     const int64_t n = int64_t{s.h} * s.w * s.c;
     const auto a = Data(n, kInputSeed), b = Data(n, kInput2Seed);
     std::vector<int8_t> out(static_cast<size_t>(n));
@@ -115,6 +120,7 @@ void RegisterBinary(const std::string& op, const EltShape& s, Create create, Set
                              ? setup(op, 4, shape, 4, shape, a.data(), b.data(), out.data(), nullptr)
                              : c;
     Time(state, c, op, u, n);
+    if (!fixed.empty()) SetNsPerOp(state, 1);
   });
 }
 
@@ -146,6 +152,9 @@ int RegisterAll() {
     RegisterBinary("mul", s, xnn_create_multiply_nd_qs8, xnn_setup_multiply_nd_qs8);
   }
   for (const auto& s : kPoolShapes) RegisterMaxPool(s);
+  RegisterGemm({1, 8, 8}, "fixed/xnnpack/fc_1x8x8_1op");
+  RegisterBinary("add", {1, 1, 1}, xnn_create_add_nd_qs8, xnn_setup_add_nd_qs8,
+                 "fixed/xnnpack/add_1_1op");
   return 1;
 }
 

@@ -27,14 +27,14 @@ constexpr int kPix = 4;         // pixels per step
 struct Block {
   alignas(64) int8_t w[kMaxK / 4][2][64];  // [byte group][channel half][16 channels][4 bytes]
   alignas(64) int32_t start[2][16];        // bias - (128 + zi) * sum(w)
-  RequantLanes rq[2];
+  RequantLanes<16> rq[2];
 };
 
 void FillBlock(const ConvParams& p, const int8_t* weights, const int32_t* bias, int32_t K,
                int32_t c0, int32_t nb, Block* b) {
   std::memset(b->w, 0, sizeof(b->w));
-  b->rq[0] = RequantLanes();
-  b->rq[1] = RequantLanes();
+  b->rq[0] = RequantLanes<16>();
+  b->rq[1] = RequantLanes<16>();
   for (int32_t j = 0; j < kBlock; ++j) {
     const int32_t h = j / 16, lane = j % 16;
     int32_t start = 0, mult = 0, shift = 0;
@@ -119,9 +119,9 @@ void Pixels(const Block& b, int32_t groups, int8_t (*cols)[kMaxK], int8_t* const
     }
   }
   for (int i = 0; i < P; ++i) {
-    _mm512_mask_cvtepi32_storeu_epi8(out[i], m0, Requant16(b.rq[0], acc[i][0], lo, hi, zo));
+    _mm512_mask_cvtepi32_storeu_epi8(out[i], m0, Requant16(b.rq[0], 0, acc[i][0], lo, hi, zo));
     if (m1 != 0)
-      _mm512_mask_cvtepi32_storeu_epi8(out[i] + 16, m1, Requant16(b.rq[1], acc[i][1], lo, hi, zo));
+      _mm512_mask_cvtepi32_storeu_epi8(out[i] + 16, m1, Requant16(b.rq[1], 0, acc[i][1], lo, hi, zo));
   }
 }
 

@@ -25,6 +25,7 @@
 #include <cstdint>
 
 #include "kernels/types.h"
+#include "kernels/x86/requant_lanes.h"
 
 namespace qinfer {
 namespace kernels {
@@ -54,37 +55,27 @@ struct Geometry {
   Requant requant;
 };
 
-// Per-block requantization parameters, padded to kNB + 16 so the epilogue reads whole vectors.
+// Per-block bias and requantization constants, padded to kNB + 16 lanes so the epilogues
+// read whole vectors.
 struct BlockParams {
   alignas(64) int32_t col_off[kNB + 16];
-  alignas(64) int32_t mult[kNB + 16];
-  alignas(64) int32_t lshift[kNB + 16];
-  alignas(64) int32_t rshift[kNB + 16];
+  RequantLanes<kNB + 16> rq;
 };
 
-// Straight copy loops (no per-element branch) so the compiler vectorizes them: for small ops
-// filling the block parameters costs as much as the arithmetic.
+// Per-tensor parameters are the same for every block: callers fill them for the first only.
 inline void FillRequant(const Requant& rq, int32_t c0, int32_t nb, BlockParams* bp) {
-  const bool per_tensor = rq.count == 1;
-  const int32_t* mp = rq.multiplier + (per_tensor ? 0 : c0);
-  const int32_t* sp = rq.shift + (per_tensor ? 0 : c0);
-  const int32_t n = per_tensor ? kNB + 16 : nb;
-  for (int32_t j = 0; j < n; ++j) {
-    const int32_t s = sp[per_tensor ? 0 : j];
-    bp->mult[j] = mp[per_tensor ? 0 : j];
-    bp->lshift[j] = s > 0 ? s : 0;
-    bp->rshift[j] = s > 0 ? 0 : -s;
-  }
-  for (int32_t j = n; j < kNB + 16; ++j) bp->mult[j] = 0, bp->lshift[j] = 0, bp->rshift[j] = 0;
+  bp->rq.Fill(rq, c0, nb);
 }
 
-// col_off[j] = bias[c0 + j] (0 without bias) for j < nb, 0 past the block.
-inline void FillBias(const int32_t* bias, int32_t c0, int32_t nb, BlockParams* bp) {
+// col_off[j] = bias[c0 + j] (0 without bias) for j < nb, 0 past the block up to the next
+// multiple of 16 (what the epilogues read).
+QINFER_X86_PLAIN_LOOPS inline void FillBias(const int32_t* bias, int32_t c0, int32_t nb, BlockParams* bp) {
+  const int32_t n16 = (nb + 15) / 16 * 16;
   int32_t j = 0;
   if (bias != nullptr) {
     for (; j < nb; ++j) bp->col_off[j] = bias[c0 + j];
   }
-  for (; j < kNB + 16; ++j) bp->col_off[j] = 0;
+  for (; j < n16; ++j) bp->col_off[j] = 0;
 }
 
 template <class K, int MR, bool W>
@@ -152,18 +143,21 @@ bool RunConv(const Geometry& g, const int8_t* input, const int8_t* weights, cons
         }
         for (int32_t m0 = 0; m0 < pixels; m0 += mstep) {
           const int32_t mr = pixels - m0 < mstep ? pixels - m0 : mstep;
+          // First pixel of the block; the rows below step through pixels without dividing
+          // (one division per block: per row it cost as much as small-K arithmetic).
+          const int32_t oy_b = m0 / g.out_w, ox_b = m0 - oy_b * g.out_w;
           // Row mode when every pixel of the block has its whole filter row inside the input.
           bool row_mode = row_ok;
-          for (int32_t i = 0; i < mr && row_mode; ++i) {
-            const int32_t ox = (m0 + i) % g.out_w;
+          for (int32_t i = 0, ox = ox_b; i < mr && row_mode; ++i) {
             const int32_t ix0 = ox * g.stride_w - g.pad_left;
             if (ix0 < 0 || ix0 + g.kw - 1 >= g.in_w) row_mode = false;
+            if (++ox == g.out_w) ox = 0;
           }
           const int32_t nseg = row_mode ? g.kh : taps;
           const int32_t seglen = row_mode ? g.kw * g.cg : g.cg;
-          for (int32_t i = 0; i < mstep; ++i) {
-            const int32_t m = m0 + (i < mr ? i : 0);
-            const int32_t oy = m / g.out_w, ox = m % g.out_w;
+          for (int32_t i = 0, oy = oy_b, ox = ox_b; i < mstep; ++i) {
+            // Rows past mr repeat the block's first pixel (their results are not stored).
+            if (i == mr) oy = oy_b, ox = ox_b;
             const int32_t iy0 = oy * g.stride_h - g.pad_top;
             const int32_t ix0 = ox * g.stride_w - g.pad_left;
             const int8_t** a = aptr + i * nseg;
@@ -183,6 +177,7 @@ bool RunConv(const Geometry& g, const int8_t* input, const int8_t* weights, cons
                         : zbuf;
               }
             }
+            if (i < mr && ++ox == g.out_w) ox = 0, ++oy;
             row_off[i] = 0;
             if (K::kNeedWsum && g.zw != 0) {
               int32_t sx = 0;

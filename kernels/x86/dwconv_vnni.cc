@@ -25,7 +25,7 @@ constexpr int32_t kMaxTaps = 64;    // kh * kw handled here (stack: 8 KB of weig
 struct Block {
   alignas(64) int16_t w[kMaxTaps][2][kLanes];  // tap weights, the other parity's lanes zero
   alignas(64) int32_t start[2][16];            // bias - zi * sum over taps of w
-  RequantLanes rq[2];
+  RequantLanes<16> rq[2];
 };
 
 void FillBlock(const ConvParams& p, const int8_t* weights, const int32_t* bias, int32_t taps,
@@ -36,8 +36,8 @@ void FillBlock(const ConvParams& p, const int8_t* weights, const int32_t* bias, 
       b->w[t][0][j] = j % 2 == 0 ? v : 0;
       b->w[t][1][j] = j % 2 == 1 ? v : 0;
     }
-  b->rq[0] = RequantLanes();
-  b->rq[1] = RequantLanes();
+  b->rq[0] = RequantLanes<16>();
+  b->rq[1] = RequantLanes<16>();
   for (int32_t j = 0; j < kLanes; ++j) {
     int32_t start = 0, mult = 0, shift = 0;
     if (j < nb) {
@@ -80,8 +80,8 @@ inline void Pixels(const Block& b, const Consts& k, int32_t taps, const int8_t* 
     }
   }
   for (int i = 0; i < P; ++i) {
-    const __m512i r0 = Requant16(b.rq[0], acc[i][0], k.lo, k.hi, k.zo);
-    const __m512i r1 = Requant16(b.rq[1], acc[i][1], k.lo, k.hi, k.zo);
+    const __m512i r0 = Requant16(b.rq[0], 0, acc[i][0], k.lo, k.hi, k.zo);
+    const __m512i r1 = Requant16(b.rq[1], 0, acc[i][1], k.lo, k.hi, k.zo);
     // Back to channel order: even and odd channels' bytes interleaved.
     const __m128i e = _mm512_cvtepi32_epi8(r0), d = _mm512_cvtepi32_epi8(r1);
     _mm256_mask_storeu_epi8(out[i], k.m, _mm256_set_m128i(_mm_unpackhi_epi8(e, d), _mm_unpacklo_epi8(e, d)));

@@ -4,6 +4,7 @@
 
 #include "kernels/x86/driver.h"
 #include "kernels/x86/internal.h"
+#include "kernels/x86/madd_micro.h"
 
 namespace qinfer {
 namespace kernels {
@@ -14,7 +15,7 @@ inline __m256i Load16(const int8_t* p) {
   return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
-// Same arithmetic as Requant16 in gemm_vnni.cc, on 8 lanes.
+// Same arithmetic as Requant16 in requant_avx512.h, on 8 lanes.
 inline __m256i Requant8(__m256i x, __m256i mult, __m256i lsh, __m256i rsh, __m256i lo,
                         __m256i hi, __m256i zo) {
   x = _mm256_sllv_epi32(x, lsh);
@@ -48,6 +49,23 @@ inline void Store8(int8_t* out, __m256i v, int32_t n) {
   }
 }
 
+// MaddMicro's operations on 16 int16 lanes.
+struct Avx2Madd {
+  using Vec = __m256i;
+  static constexpr int32_t kBytes = 16;
+  static Vec Zero() { return _mm256_setzero_si256(); }
+  static Vec Set16(int32_t v) { return _mm256_set1_epi16(static_cast<int16_t>(v)); }
+  static Vec Load(const int8_t* p) { return Load16(p); }
+  static Vec Sub16(Vec a, Vec b) { return _mm256_sub_epi16(a, b); }
+  static Vec MaddAdd(Vec acc, Vec x, Vec w) { return _mm256_add_epi32(acc, _mm256_madd_epi16(x, w)); }
+  static void Store2(Vec acc0, Vec acc1, int32_t* out) {
+    const __m256i h = _mm256_hadd_epi32(acc0, acc1);
+    __m128i q = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+    q = _mm_hadd_epi32(q, q);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out), q);
+  }
+};
+
 struct Avx2 {
   static constexpr int32_t kMR = 4, kNR = 2;
   static constexpr bool kNeedWsum = false;
@@ -58,52 +76,7 @@ struct Avx2 {
   static void Micro(const int8_t* const* a, int32_t nseg, int32_t seglen,
                     const int8_t* const* b, int32_t zi, int32_t zw, int32_t* out, int32_t ldo,
                     int32_t*) {
-    __m256i acc[R][kNR];
-    for (int i = 0; i < R; ++i)
-      for (int j = 0; j < kNR; ++j) acc[i][j] = _mm256_setzero_si256();
-    const __m256i vzi = _mm256_set1_epi16(static_cast<int16_t>(zi));
-    const __m256i vzw = _mm256_set1_epi16(static_cast<int16_t>(zw));
-    const int32_t full = seglen & ~15;
-    for (int32_t s = 0; s < nseg; ++s) {
-      const int8_t* as[R];
-      for (int i = 0; i < R; ++i) as[i] = a[i * nseg + s];
-      const int64_t boff = static_cast<int64_t>(s) * seglen;
-      const int8_t* b0 = b[0] + boff;
-      const int8_t* b1 = b[1] + boff;
-      for (int32_t k = 0; k < full; k += 16) {
-        const __m256i w0 = _mm256_sub_epi16(Load16(b0 + k), vzw);
-        const __m256i w1 = _mm256_sub_epi16(Load16(b1 + k), vzw);
-        for (int i = 0; i < R; ++i) {
-          const __m256i x = _mm256_sub_epi16(Load16(as[i] + k), vzi);
-          acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(x, w0));
-          acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(x, w1));
-        }
-      }
-      if (full < seglen) {
-        // Tail: x padded with zi (adds 0), w padded with zw.
-        const int32_t rem = seglen - full;
-        alignas(16) int8_t tw[2][16], tx[16];
-        for (int32_t k = 0; k < 16; ++k) {
-          tw[0][k] = k < rem ? b0[full + k] : static_cast<int8_t>(zw);
-          tw[1][k] = k < rem ? b1[full + k] : static_cast<int8_t>(zw);
-        }
-        const __m256i w0 = _mm256_sub_epi16(Load16(tw[0]), vzw);
-        const __m256i w1 = _mm256_sub_epi16(Load16(tw[1]), vzw);
-        for (int i = 0; i < R; ++i) {
-          for (int32_t k = 0; k < 16; ++k)
-            tx[k] = k < rem ? as[i][full + k] : static_cast<int8_t>(zi);
-          const __m256i x = _mm256_sub_epi16(Load16(tx), vzi);
-          acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(x, w0));
-          acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(x, w1));
-        }
-      }
-    }
-    for (int i = 0; i < R; ++i) {
-      const __m256i h = _mm256_hadd_epi32(acc[i][0], acc[i][1]);
-      __m128i q = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-      q = _mm_hadd_epi32(q, q);
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(out + i * ldo), q);
-    }
+    MaddMicro<Avx2Madd, R>(a, nseg, seglen, b, zi, zw, out, ldo);
   }
 
   static int32_t WSum(const int8_t*, int32_t) { return 0; }
@@ -119,9 +92,9 @@ struct Avx2 {
           _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.col_off + j)));
       x = _mm256_add_epi32(x, roff);
       const __m256i r =
-          Requant8(x, _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.mult + j)),
-                   _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.lshift + j)),
-                   _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.rshift + j)), lo, hi,
+          Requant8(x, _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.rq.mult + j)),
+                   _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.rq.lshift + j)),
+                   _mm256_load_si256(reinterpret_cast<const __m256i*>(bp.rq.rshift + j)), lo, hi,
                    vzo);
       Store8(out + j, r, nb - j);
     }

@@ -53,10 +53,12 @@ bool RunPacked(const Geometry& g, const int8_t* input, const int8_t* packed,
         FillBias(folded_bias, c0, nb, &bp);
         for (int32_t m0 = 0; m0 < pixels; m0 += kRows) {
           const int32_t mr = pixels - m0 < kRows ? pixels - m0 : kRows;
+          // One division per block; the rows step through pixels.
+          int32_t oy = m0 / g.out_w, ox = m0 - oy * g.out_w;
           for (int32_t i = 0; i < mr; ++i) {
-            const int32_t m = m0 + i;
-            const int32_t iy0 = (m / g.out_w) * g.stride_h - g.pad_top;
-            const int32_t ix0 = (m % g.out_w) * g.stride_w - g.pad_left;
+            const int32_t iy0 = oy * g.stride_h - g.pad_top;
+            const int32_t ix0 = ox * g.stride_w - g.pad_left;
+            if (++ox == g.out_w) ox = 0, ++oy;
             const int8_t** a = aptr + i * taps;
             for (int32_t ky = 0; ky < g.kh; ++ky) {
               const int32_t iy = iy0 + ky * g.dil_h;

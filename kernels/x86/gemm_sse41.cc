@@ -12,6 +12,7 @@
 #pragma GCC diagnostic pop
 #include "kernels/x86/driver.h"
 #include "kernels/x86/internal.h"
+#include "kernels/x86/madd_micro.h"
 
 namespace qinfer {
 namespace kernels {
@@ -21,6 +22,22 @@ namespace {
 inline __m128i Load8(const int8_t* p) {
   return _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
+
+// MaddMicro's operations on 8 int16 lanes.
+struct Sse41Madd {
+  using Vec = __m128i;
+  static constexpr int32_t kBytes = 8;
+  static Vec Zero() { return _mm_setzero_si128(); }
+  static Vec Set16(int32_t v) { return _mm_set1_epi16(static_cast<int16_t>(v)); }
+  static Vec Load(const int8_t* p) { return Load8(p); }
+  static Vec Sub16(Vec a, Vec b) { return _mm_sub_epi16(a, b); }
+  static Vec MaddAdd(Vec acc, Vec x, Vec w) { return _mm_add_epi32(acc, _mm_madd_epi16(x, w)); }
+  static void Store2(Vec acc0, Vec acc1, int32_t* out) {
+    __m128i q = _mm_hadd_epi32(acc0, acc1);
+    q = _mm_hadd_epi32(q, q);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out), q);
+  }
+};
 
 struct Sse41 {
   static constexpr int32_t kMR = 4, kNR = 2;
@@ -32,51 +49,7 @@ struct Sse41 {
   static void Micro(const int8_t* const* a, int32_t nseg, int32_t seglen,
                     const int8_t* const* b, int32_t zi, int32_t zw, int32_t* out, int32_t ldo,
                     int32_t*) {
-    __m128i acc[R][kNR];
-    for (int i = 0; i < R; ++i)
-      for (int j = 0; j < kNR; ++j) acc[i][j] = _mm_setzero_si128();
-    const __m128i vzi = _mm_set1_epi16(static_cast<int16_t>(zi));
-    const __m128i vzw = _mm_set1_epi16(static_cast<int16_t>(zw));
-    const int32_t full = seglen & ~7;
-    for (int32_t s = 0; s < nseg; ++s) {
-      const int8_t* as[R];
-      for (int i = 0; i < R; ++i) as[i] = a[i * nseg + s];
-      const int64_t boff = static_cast<int64_t>(s) * seglen;
-      const int8_t* b0 = b[0] + boff;
-      const int8_t* b1 = b[1] + boff;
-      for (int32_t k = 0; k < full; k += 8) {
-        const __m128i w0 = _mm_sub_epi16(Load8(b0 + k), vzw);
-        const __m128i w1 = _mm_sub_epi16(Load8(b1 + k), vzw);
-        for (int i = 0; i < R; ++i) {
-          const __m128i x = _mm_sub_epi16(Load8(as[i] + k), vzi);
-          acc[i][0] = _mm_add_epi32(acc[i][0], _mm_madd_epi16(x, w0));
-          acc[i][1] = _mm_add_epi32(acc[i][1], _mm_madd_epi16(x, w1));
-        }
-      }
-      if (full < seglen) {
-        // Tail: x padded with zi (adds 0), w padded with zw.
-        const int32_t rem = seglen - full;
-        alignas(16) int8_t tw[2][8], tx[8];
-        for (int32_t k = 0; k < 8; ++k) {
-          tw[0][k] = k < rem ? b0[full + k] : static_cast<int8_t>(zw);
-          tw[1][k] = k < rem ? b1[full + k] : static_cast<int8_t>(zw);
-        }
-        const __m128i w0 = _mm_sub_epi16(Load8(tw[0]), vzw);
-        const __m128i w1 = _mm_sub_epi16(Load8(tw[1]), vzw);
-        for (int i = 0; i < R; ++i) {
-          for (int32_t k = 0; k < 8; ++k)
-            tx[k] = k < rem ? as[i][full + k] : static_cast<int8_t>(zi);
-          const __m128i x = _mm_sub_epi16(Load8(tx), vzi);
-          acc[i][0] = _mm_add_epi32(acc[i][0], _mm_madd_epi16(x, w0));
-          acc[i][1] = _mm_add_epi32(acc[i][1], _mm_madd_epi16(x, w1));
-        }
-      }
-    }
-    for (int i = 0; i < R; ++i) {
-      __m128i q = _mm_hadd_epi32(acc[i][0], acc[i][1]);
-      q = _mm_hadd_epi32(q, q);
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(out + i * ldo), q);
-    }
+    MaddMicro<Sse41Madd, R>(a, nseg, seglen, b, zi, zw, out, ldo);
   }
 
   static int32_t WSum(const int8_t*, int32_t) { return 0; }
@@ -85,8 +58,8 @@ struct Sse41 {
                        int32_t zo, int32_t act_min, int32_t act_max, int8_t* out) {
     for (int32_t j = 0; j < nb; ++j) {
       const int32_t x = WrapAdd(WrapAdd(raw[j], bp.col_off[j]), row_off);
-      const int32_t shift = bp.lshift[j] - bp.rshift[j];
-      out[j] = AddZeroPointAndClamp(MultiplyByQuantizedMultiplier(x, bp.mult[j], shift), zo,
+      const int32_t shift = bp.rq.lshift[j] - bp.rq.rshift[j];
+      out[j] = AddZeroPointAndClamp(MultiplyByQuantizedMultiplier(x, bp.rq.mult[j], shift), zo,
                                     act_min, act_max);
     }
   }

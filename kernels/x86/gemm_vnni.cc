@@ -67,9 +67,14 @@ struct Vnni {
     }
   }
 
-  // Raw sums of mr rows x nb channels of the packed weights; rows gathered to the stack.
+  // Raw sums of mr rows x nb channels of the packed weights. A row of several segments is
+  // gathered to the stack first; a single segment (fully connected, 1x1 conv) is read in place.
   static void Bcast(const int8_t* const* a, int32_t nseg, int32_t seglen, int32_t mr,
                     int32_t ktot, const int8_t* wpack, int32_t nb, int32_t* out, int32_t ldo) {
+    if (nseg == 1) {
+      TileRJ(mr, (nb + 15) / 16, a, 1, ktot, wpack, kNB, out, ldo);
+      return;
+    }
     alignas(64) int8_t apack[kMRB][kBcastK + 64];
     const int32_t k4 = (ktot + 3) / 4;
     for (int32_t i = 0; i < mr; ++i) {
@@ -206,6 +211,68 @@ struct Vnni {
   }
 };
 
+// A fully connected op on one row (M = 1) with generic [N][K] weights. Every weight byte
+// is used once, so the packing of the broadcast path does not pay off, and the -(128 + zi) *
+// sum(w) correction must be summed here: each 64-byte step of 8 channel rows does
+// vpdpbusd(x + 128, w) and vpdpbusd(128 + zi, w), two accumulators per channel subtracted
+// before one horizontal reduction. The 8 rows stream once, with 16 independent chains.
+constexpr int32_t kRowChannels = 4;
+
+template <bool kTail>
+__attribute__((always_inline)) inline void RowStep(__m512i (&acc)[kRowChannels],
+                                                   __m512i (&cor)[kRowChannels],
+                                                   const int8_t* const (&w)[kRowChannels],
+                                                   const int8_t* x, int32_t k, __mmask64 m,
+                                                   __m512i zi128) {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  const __m512i xv = _mm512_xor_si512(kTail ? _mm512_maskz_loadu_epi8(m, x + k)
+                                            : _mm512_loadu_si512(x + k), flip);
+#pragma GCC unroll 8
+  for (int j = 0; j < kRowChannels; ++j) {
+    const __m512i wv = kTail ? _mm512_maskz_loadu_epi8(m, w[j] + k) : _mm512_loadu_si512(w[j] + k);
+    acc[j] = _mm512_dpbusd_epi32(acc[j], xv, wv);
+    cor[j] = _mm512_dpbusd_epi32(cor[j], zi128, wv);
+  }
+}
+
+bool FcRow(const FullyConnectedParams& p, int32_t K, int32_t N, const int8_t* x,
+           const int8_t* weights, const int32_t* bias, int8_t* output) {
+  const int32_t zi = p.input_zero_point, zw = p.weights_zero_point;
+  if (zi < -128 || zi > 127 || zw < -128 || zw > 127 || K <= 0) return false;
+  const __m512i zi128 = _mm512_set1_epi8(static_cast<char>(128 + zi));
+  // A weights zero point leaves -zw * sum(x - zi), the same for every channel.
+  int32_t row_off = 0;
+  if (zw != 0) {
+    int32_t sx = 0;
+    for (int32_t k = 0; k < K; ++k) sx = WrapAdd(sx, x[k] - zi);
+    row_off = WrapMul(-zw, sx);
+  }
+  alignas(64) int32_t raw[kNB + 16];
+  BlockParams bp;
+  const int32_t kfull = K / 64 * 64;
+  const __mmask64 tail = TailMask(K - kfull);
+  for (int32_t c0 = 0; c0 < N; c0 += kNB) {
+    const int32_t nb = N - c0 < kNB ? N - c0 : kNB;
+    if (p.requant.count != 1 || c0 == 0) FillRequant(p.requant, c0, nb, &bp);
+    FillBias(bias, c0, nb, &bp);
+    for (int32_t j0 = 0; j0 < nb; j0 += kRowChannels) {
+      const int8_t* w[kRowChannels];
+      for (int32_t j = 0; j < kRowChannels; ++j) {
+        const int32_t c = c0 + (j0 + j < nb ? j0 + j : nb - 1);  // past nb: a repeat, unused
+        w[j] = weights + static_cast<int64_t>(c) * K;
+      }
+      __m512i acc[kRowChannels], cor[kRowChannels];
+      for (int j = 0; j < kRowChannels; ++j) acc[j] = cor[j] = _mm512_setzero_si512();
+      for (int32_t k = 0; k < kfull; k += 64) RowStep<false>(acc, cor, w, x, k, 0, zi128);
+      if (kfull < K) RowStep<true>(acc, cor, w, x, kfull, tail, zi128);
+      for (int j = 0; j < kRowChannels; ++j) acc[j] = _mm512_sub_epi32(acc[j], cor[j]);
+      _mm_store_si128(reinterpret_cast<__m128i*>(raw + j0), Reduce4(acc[0], acc[1], acc[2], acc[3]));
+    }
+    VnniEpilogue(raw, nb, bp, row_off, p.output_zero_point, p.act_min, p.act_max, output + c0);
+  }
+  return true;
+}
+
 }  // namespace
 
 namespace vnni {
@@ -227,6 +294,7 @@ bool DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t*
 bool FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
                     int32_t out_features, const int8_t* input, const int8_t* weights,
                     const int32_t* bias, int8_t* output) {
+  if (batches == 1) return FcRow(p, in_features, out_features, input, weights, bias, output);
   return RunConv<Vnni>(FcGeometry(p, batches, in_features, out_features), input, weights, bias,
                        output);
 }

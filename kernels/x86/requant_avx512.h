@@ -1,5 +1,5 @@
 // Per-channel requantization on 16 int32 lanes (AVX-512) with the per-lane constants
-// precomputed once per channel block: MultiplyByQuantizedMultiplier, + zero point, clamp, the
+// precomputed once per channel block (requant_lanes.h): MultiplyByQuantizedMultiplier, + zero point, clamp, the
 // arithmetic of kernels/fixedpoint.h. Included only by *_vnni.cc files (AVX-512 flags);
 // internal linkage keeps AVX-512 code out of other translation units.
 #ifndef QINFER_KERNELS_X86_REQUANT_AVX512_H_
@@ -15,57 +15,37 @@
 #include <cstdint>
 
 #include "kernels/types.h"
+#include "kernels/x86/requant_lanes.h"
 
 namespace qinfer {
 namespace kernels {
 namespace x86 {
 namespace {
 
-struct RequantLanes {
-  // mult_hi: each odd lane's multiplier copied into the even lane below it, where vpmuldq
-  // reads it for the odd products.
-  alignas(64) int32_t mult[16], mult_hi[16], lsh[16], rsh[16], rmask[16], rhalf[16];
-  bool any_lsh = false, any_sat = false;  // a left shift > 0; a multiplier INT32_MIN
-
-  // shift in [-31, 31].
-  void Set(int32_t lane, int32_t multiplier, int32_t shift) {
-    const int32_t right = shift > 0 ? 0 : -shift;
-    const uint32_t mask = (1u << right) - 1u;
-    mult[lane] = multiplier;
-    lsh[lane] = shift > 0 ? shift : 0;
-    rsh[lane] = right;
-    rmask[lane] = static_cast<int32_t>(mask);
-    rhalf[lane] = static_cast<int32_t>(mask >> 1);
-    any_lsh = any_lsh || shift > 0;
-    any_sat = any_sat || multiplier == INT32_MIN;
-  }
-  // After the 16 Set calls.
-  void Finish() {
-    for (int32_t lane = 0; lane < 16; ++lane) mult_hi[lane] = mult[lane | 1];
-  }
-};
-
 inline __m512i LoadLanes(const int32_t* p) { return _mm512_load_si512(p); }
 
 // SaturatingRoundingDoublingHighMul as (x * m + 2^30) >> 31 (equal to gemmlowp's truncating
 // division for both signs; only INT32_MIN * INT32_MIN saturates), then RoundingDivideByPOT
 // (ties away from zero), then clamp to [lo, hi] (act range minus zo) and add zo.
-inline __m512i Requant16(const RequantLanes& r, __m512i x, __m512i lo, __m512i hi, __m512i zo) {
-  if (r.any_lsh) x = _mm512_sllv_epi32(x, LoadLanes(r.lsh));
-  const __m512i mult = LoadLanes(r.mult);
+// Lanes [j, j + 16) of r (j a multiple of 16).
+template <class Lanes>
+inline __m512i Requant16(const Lanes& r, int32_t j, __m512i x, __m512i lo, __m512i hi,
+                         __m512i zo) {
+  if (r.any_lshift) x = _mm512_sllv_epi32(x, LoadLanes(r.lshift + j));
+  const __m512i mult = LoadLanes(r.mult + j);
   const __m512i nudge = _mm512_set1_epi64(1LL << 30);
   const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, mult), nudge);
   const __m512i po = _mm512_add_epi64(
-      _mm512_mul_epi32(_mm512_srli_epi64(x, 32), LoadLanes(r.mult_hi)), nudge);
+      _mm512_mul_epi32(_mm512_srli_epi64(x, 32), LoadLanes(r.mult_hi + j)), nudge);
   __m512i v = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
   if (r.any_sat) {
     const __m512i imin = _mm512_set1_epi32(INT32_MIN);
     const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, imin) & _mm512_cmpeq_epi32_mask(mult, imin);
     v = _mm512_mask_mov_epi32(v, sat, _mm512_set1_epi32(INT32_MAX));
   }
-  const __m512i rem = _mm512_and_si512(v, LoadLanes(r.rmask));
-  const __m512i thr = _mm512_add_epi32(LoadLanes(r.rhalf), _mm512_srli_epi32(v, 31));
-  __m512i q = _mm512_srav_epi32(v, LoadLanes(r.rsh));
+  const __m512i rem = _mm512_and_si512(v, LoadLanes(r.rmask + j));
+  const __m512i thr = _mm512_add_epi32(LoadLanes(r.rhalf + j), _mm512_srli_epi32(v, 31));
+  __m512i q = _mm512_srav_epi32(v, LoadLanes(r.rshift + j));
   q = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, _mm512_set1_epi32(1));
   q = _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
   return _mm512_add_epi32(q, zo);

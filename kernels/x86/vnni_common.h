@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "kernels/x86/driver.h"
+#include "kernels/x86/requant_avx512.h"
 
 namespace qinfer {
 namespace kernels {
@@ -16,31 +17,6 @@ namespace {
 
 inline __mmask64 TailMask(int32_t rem) {
   return rem >= 64 ? ~0ULL : ((1ULL << rem) - 1);
-}
-
-// gemmlowp MultiplyByQuantizedMultiplier + AddZeroPointAndClamp on 16 lanes, bit-exact.
-inline __m512i Requant16(__m512i x, __m512i mult, __m512i lsh, __m512i rsh, __m512i lo,
-                         __m512i hi, __m512i zo) {
-  x = _mm512_sllv_epi32(x, lsh);
-  // SaturatingRoundingDoublingHighMul: (x * m + 2^30) >> 31 (equal to gemmlowp's
-  // truncating division for both signs); only INT32_MIN * INT32_MIN saturates.
-  const __m512i nudge = _mm512_set1_epi64(1LL << 30);
-  const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, mult), nudge);
-  const __m512i po = _mm512_add_epi64(
-      _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(mult, 32)), nudge);
-  __m512i r = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
-  const __m512i imin = _mm512_set1_epi32(INT32_MIN);
-  const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, imin) & _mm512_cmpeq_epi32_mask(mult, imin);
-  r = _mm512_mask_mov_epi32(r, sat, _mm512_set1_epi32(INT32_MAX));
-  // RoundingDivideByPOT: ties away from zero.
-  const __m512i one = _mm512_set1_epi32(1);
-  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, rsh), one);
-  const __m512i rem = _mm512_and_si512(r, mask);
-  const __m512i thr = _mm512_add_epi32(_mm512_srai_epi32(mask, 1), _mm512_srli_epi32(r, 31));
-  __m512i q = _mm512_srav_epi32(r, rsh);
-  q = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, one);
-  q = _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
-  return _mm512_add_epi32(q, zo);
 }
 
 // raw + col_off + row_off, requantized, clamped and stored as nb int8 outputs.
@@ -53,9 +29,7 @@ inline void VnniEpilogue(const int32_t* raw, int32_t nb, const BlockParams& bp, 
     __m512i x = _mm512_add_epi32(_mm512_loadu_si512(raw + j),
                                  _mm512_load_si512(bp.col_off + j));
     x = _mm512_add_epi32(x, roff);
-    const __m512i r = Requant16(x, _mm512_load_si512(bp.mult + j),
-                                _mm512_load_si512(bp.lshift + j),
-                                _mm512_load_si512(bp.rshift + j), lo, hi, vzo);
+    const __m512i r = Requant16(bp.rq, j, x, lo, hi, vzo);
     const int32_t rem = nb - j;
     const __mmask16 m = rem >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << rem) - 1);
     _mm512_mask_cvtepi32_storeu_epi8(out + j, m, r);

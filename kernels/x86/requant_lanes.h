@@ -1,0 +1,88 @@
+// Per-output-channel requantization constants as N int32 lanes, precomputed once per channel
+// block so the vector epilogues (requant_avx512.h, gemm_avx2.cc) load them instead of
+// re-deriving masks per output. Plain integer code: builds with any -m flags.
+// Shifts in [-31, 31]; lanes past the block hold multiplier 0 (their outputs are not stored).
+// N must be a multiple of 16.
+#ifndef QINFER_KERNELS_X86_REQUANT_LANES_H_
+#define QINFER_KERNELS_X86_REQUANT_LANES_H_
+
+#include <cstdint>
+
+#include "kernels/types.h"
+
+// For the small per-block fills here and in driver.h: GCC would turn their copy and zero
+// loops into inline rep movs / rep stos, whose start-up cost is most of a tiny op's time.
+#if defined(__GNUC__) && !defined(__clang__)
+#define QINFER_X86_PLAIN_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define QINFER_X86_PLAIN_LOOPS
+#endif
+
+namespace qinfer {
+namespace kernels {
+namespace x86 {
+namespace {
+
+template <int32_t N>
+struct RequantLanes {
+  static_assert(N % 16 == 0, "whole 16-lane vectors");
+  // mult_hi: each odd lane's multiplier copied into the even lane below it, where a 64-bit
+  // multiply of the odd lanes reads it. rmask = 2^rshift - 1, rhalf = rmask / 2.
+  alignas(64) int32_t mult[N], mult_hi[N], lshift[N], rshift[N], rmask[N], rhalf[N];
+  bool any_lshift = false;  // some lane shifts left
+  bool any_sat = false;     // some multiplier is INT32_MIN (the doubling high mul saturates)
+
+  // Lanes [0, n) from rq's channels c0.. (a per-tensor rq fills all N lanes), then 0 up to
+  // the next multiple of 16 (the vector epilogues read whole vectors). Branch-free loops,
+  // so they vectorize: for small ops filling the constants costs as much as the arithmetic.
+  QINFER_X86_PLAIN_LOOPS void Fill(const Requant& rq, int32_t c0, int32_t n) {
+    int32_t filled = N, lsh_or = 0, sat_or = 0;
+    if (rq.count == 1) {
+      const int32_t m = rq.multiplier[0], s = rq.shift[0];
+      for (int32_t j = 0; j < N; ++j) Lane(j, m, s);
+      lsh_or = s > 0;
+      sat_or = m == INT32_MIN;
+    } else {
+      const int32_t* mp = rq.multiplier + c0;
+      const int32_t* sp = rq.shift + c0;
+      for (int32_t j = 0; j < n; ++j) {
+        Lane(j, mp[j], sp[j]);
+        lsh_or |= sp[j] > 0;
+        sat_or |= mp[j] == INT32_MIN;
+      }
+      filled = (n + 15) / 16 * 16;
+      for (int32_t j = n; j < filled; ++j) Lane(j, 0, 0);
+    }
+    for (int32_t j = 0; j < filled; ++j) mult_hi[j] = mult[j | 1];
+    any_lshift = lsh_or != 0;
+    any_sat = sat_or != 0;
+  }
+
+  // One lane at a time (kernels that build their blocks channel by channel); Finish() after.
+  void Set(int32_t lane, int32_t multiplier, int32_t shift) {
+    Lane(lane, multiplier, shift);
+    any_lshift = any_lshift || shift > 0;
+    any_sat = any_sat || multiplier == INT32_MIN;
+  }
+  void Finish() {
+    for (int32_t j = 0; j < N; ++j) mult_hi[j] = mult[j | 1];
+  }
+
+ private:
+  void Lane(int32_t j, int32_t multiplier, int32_t shift) {
+    const int32_t right = shift > 0 ? 0 : -shift;
+    const uint32_t mask = (1u << right) - 1u;
+    mult[j] = multiplier;
+    lshift[j] = shift > 0 ? shift : 0;
+    rshift[j] = right;
+    rmask[j] = static_cast<int32_t>(mask);
+    rhalf[j] = static_cast<int32_t>(mask >> 1);
+  }
+};
+
+}  // namespace
+}  // namespace x86
+}  // namespace kernels
+}  // namespace qinfer
+
+#endif  // QINFER_KERNELS_X86_REQUANT_LANES_H_
