@@ -143,7 +143,7 @@ bool MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, i
   if (!simd::Int8ActivationRange(p.act_min, p.act_max) || !simd::IsInt8(p.output_zero_point)) {
     return false;
   }
-  if (p.shift < -31 || p.shift > 30) return false;
+  if (!simd::RescaleShiftInRange(p.shift)) return false;
   const bool folded = p.rounding == MeanRounding::kFolded;
   const int32x4_t zero_term = vdupq_n_s32(WrapMul(-hw, p.input_zero_point));
   const int32x4_t mult = vdupq_n_s32(p.multiplier);
