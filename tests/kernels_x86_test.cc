@@ -7,13 +7,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <string>
-
-#include "kernels/x86/dispatch.h"
+#include <functional>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/reference.h"
+#include "kernels/x86/dispatch.h"
 #include "kernels/x86/internal.h"
 #include "kernels/x86/packed_layout.h"
 #include "tests/support/kernel_cases.h"
@@ -164,107 +165,33 @@ TEST_P(X86Kernels, RequantizationEdges) {
   testing_support::CheckRequantizationEdges(x86::FullyConnected);
 }
 
-// Broadcast dims of an add operand: each of N, H, W is sometimes 1; C sometimes 1 too.
-Dims4 BroadcastOf(Rng& rng, const Dims4& out) {
-  Dims4 d = out;
-  if (rng.Chance(30)) {
-    if (rng.Chance(50)) d.n = 1;
-    if (rng.Chance(50)) d.h = 1;
-    if (rng.Chance(50)) d.w = 1;
-    if (rng.Chance(10)) d.c = 1;
-  }
-  return d;
-}
-
-// Output and input shapes of an elementwise op: rows up to 300 channels (vector bodies and
-// tails), inputs sometimes broadcast.
-struct BinaryShape {
-  Dims4 out, in1, in2;
-};
-BinaryShape BinaryShapeOf(Rng& rng) {
-  const int32_t ch = rng.Chance(30) ? rng.Uniform(1, 8) : rng.Chance(80) ? rng.Uniform(1, 70) : rng.Uniform(1, 300);
-  BinaryShape s;
-  s.out = Dims4{rng.Uniform(1, 2), rng.Uniform(1, 9), rng.Uniform(1, 9), ch};
-  s.in1 = BroadcastOf(rng, s.out);
-  s.in2 = BroadcastOf(rng, s.out);
-  return s;
-}
-
-template <class Params>
-void RandomZeroPoints(Rng& rng, Params* p) {
-  p->input1_zero_point = rng.ZeroPoint();
-  p->input2_zero_point = rng.ZeroPoint();
-  p->output_zero_point = rng.ZeroPoint();
-}
-
-// Random shapes (BinaryShapeOf) and
-// parameters from `params`, each checked against the reference, sometimes in place. On the
-// AVX-512 path the AVX-512 kernel is also called directly (it declines parameters outside
-// its ranges); *taken counts the cases it took, so a test can check it is exercised.
-template <class Params>
-void AddCases(Isa isa, uint32_t seed, Params params, int* taken) {
-  Rng rng(seed);
-  *taken = 0;
-  for (int c = 0; c < kCases; ++c) {
-    const BinaryShape sh = BinaryShapeOf(rng);
-    const Dims4 &out_d = sh.out, &d1 = sh.in1, &d2 = sh.in2;
-    AddParams p;
-    RandomZeroPoints(rng, &p);
-    params(rng, &p);
-    Activation(rng, &p.act_min, &p.act_max);
-    p.subtract = rng.Chance(30);
-    const auto a = rng.Bytes(FlatSize(d1));
-    const auto b = rng.Bytes(FlatSize(d2));
-    std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
-    ref::Add(p, d1, a.data(), d2, b.data(), out_d, want.data());
-    // In place (the planner may reuse an input's buffer) when shapes allow.
-    const bool in_place = FlatSize(d1) == FlatSize(out_d) && rng.Chance(20);
-    if (in_place) {
-      std::memcpy(got.data(), a.data(), got.size());
-      x86::Add(p, d1, got.data(), d2, b.data(), out_d, got.data());
-    } else {
-      x86::Add(p, d1, a.data(), d2, b.data(), out_d, got.data());
-    }
-    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
-        << "case " << c << " out " << out_d.n << "x" << out_d.h << "x" << out_d.w << "x"
-        << out_d.c << " ls " << p.left_shift << " m " << p.input1_multiplier << ","
-        << p.input2_multiplier << "," << p.output_multiplier << " s " << p.input1_shift << ","
-        << p.input2_shift << "," << p.output_shift << " sub " << p.subtract << " in place "
-        << in_place;
-    if (isa == Isa::kAvx512Vnni) {
-      std::vector<int8_t> direct(want.size(), 0x55);
-      if (x86::vnni::Add(p, d1, a.data(), d2, b.data(), out_d, direct.data())) {
-        ++*taken;
-        EXPECT_EQ(0, std::memcmp(want.data(), direct.data(), want.size())) << "case " << c;
-      }
-    }
+// On the AVX-512 path the AVX-512 add kernel is also called directly on every case (it
+// declines parameters outside its ranges): it must be right when it takes one, and take
+// at least `min_percent` of the cases, so that the dispatch is not all that gets tested.
+void CheckAdd(Isa isa, uint32_t seed, std::function<void(Rng&, AddParams*)> rescalings,
+              int min_percent) {
+  testing_support::AddOptions options;
+  options.rescalings = std::move(rescalings);
+  if (isa == Isa::kAvx512Vnni) options.declining = x86::vnni::Add;
+  const testing_support::AddCounts n =
+      testing_support::CheckAddRandom(seed, kCases, x86::Add, options);
+  if (isa == Isa::kAvx512Vnni) {
+    EXPECT_GE(n.taken * 100, n.cases * min_percent);
+    std::printf("AVX-512 add kernel took %d of %d cases\n", n.taken, n.cases);
   }
 }
 
+// Input scales below the output scale's double, as a converter produces them: sums of two
+// scaled inputs stay inside int32.
 TEST_P(X86Kernels, AddRandom) {
-  // Input scales below the output scale's double, as a converter produces them: sums of
-  // two scaled inputs stay inside int32.
-  int taken = 0;
-  AddCases(GetParam(), 4000 + static_cast<uint32_t>(GetParam()), [](Rng& rng, AddParams* p) {
-    p->left_shift = rng.Chance(70) ? 20 : rng.Uniform(0, 22);
-    p->input1_multiplier = rng.Uniform(1 << 30, INT32_MAX);
-    p->input1_shift = rng.Uniform(-31, 0);
-    p->input2_multiplier = rng.Uniform(1 << 30, INT32_MAX);
-    p->input2_shift = rng.Uniform(-31, 0);
-    p->output_multiplier = rng.Multiplier();
-    p->output_shift = rng.Shift();
-  }, &taken);
-  if (GetParam() == Isa::kAvx512Vnni) {
-    EXPECT_GE(taken, kCases * 9 / 10);
-  }
+  CheckAdd(GetParam(), 4000 + static_cast<uint32_t>(GetParam()), {}, 90);
 }
 
 // Extreme multipliers (0, 1, 2^30, INT32_MAX, INT32_MIN, negative) and shifts on all three
 // rescalings, left shifts of the inputs included, output shifts over [-31, 31]. The scaled
 // inputs stay below 2^30 so that the reference's int32 sum is defined.
 TEST_P(X86Kernels, AddExtremeParams) {
-  int taken = 0;
-  AddCases(GetParam(), 4500 + static_cast<uint32_t>(GetParam()), [](Rng& rng, AddParams* p) {
+  CheckAdd(GetParam(), 4500 + static_cast<uint32_t>(GetParam()), [](Rng& rng, AddParams* p) {
     p->left_shift = rng.Uniform(0, 21);
     const int32_t room = 21 - p->left_shift;
     const int32_t max_left = room < 3 ? room : 3;
@@ -274,11 +201,7 @@ TEST_P(X86Kernels, AddExtremeParams) {
     p->input2_shift = rng.Uniform(-31, max_left);
     p->output_multiplier = rng.Multiplier();
     p->output_shift = rng.Chance(50) ? rng.Uniform(-31, 31) : rng.Shift();
-  }, &taken);
-  if (GetParam() == Isa::kAvx512Vnni) {
-    EXPECT_GE(taken, kCases / 2);
-    std::printf("AVX-512 add kernel took %d of %d cases\n", taken, kCases);
-  }
+  }, 50);
 }
 
 // Mul: random broadcast shapes and rows, extreme multipliers and every output shift in
@@ -288,10 +211,12 @@ TEST_P(X86Kernels, MulRandom) {
   Rng rng(4800 + static_cast<uint32_t>(GetParam()));
   int taken = 0;
   for (int c = 0; c < kCases; ++c) {
-    const BinaryShape sh = BinaryShapeOf(rng);
+    const testing_support::BinaryDims sh = testing_support::DrawBinaryDims(rng);
     const Dims4 &out_d = sh.out, &d1 = sh.in1, &d2 = sh.in2;
     MulParams p;
-    RandomZeroPoints(rng, &p);
+    p.input1_zero_point = rng.ZeroPoint();
+    p.input2_zero_point = rng.ZeroPoint();
+    p.output_zero_point = rng.ZeroPoint();
     p.output_multiplier = rng.Multiplier();
     p.output_shift = rng.Chance(50) ? rng.Uniform(-31, 31) : rng.Shift();
     Activation(rng, &p.act_min, &p.act_max);
@@ -316,56 +241,20 @@ TEST_P(X86Kernels, MulRandom) {
   }
 }
 
-void PoolRandom(Isa isa, bool max) {
-  Rng rng((max ? 5000 : 6000) + static_cast<uint32_t>(isa));
-  for (int c = 0; c < kCases; ++c) {
-    PoolParams p;
-    p.filter_h = rng.Chance(5) ? rng.Uniform(12, 17) : rng.Uniform(1, 5);
-    p.filter_w = rng.Chance(5) ? rng.Uniform(12, 17) : rng.Uniform(1, 5);
-    p.stride_h = rng.Uniform(1, 3), p.stride_w = rng.Uniform(1, 3);
-    p.pad_top = rng.Uniform(0, p.filter_h - 1), p.pad_left = rng.Uniform(0, p.filter_w - 1);
-    const int32_t pad_bottom = rng.Uniform(0, p.filter_h - 1);
-    const int32_t pad_right = rng.Uniform(0, p.filter_w - 1);
-    const int32_t ch = rng.Chance(40) ? rng.Uniform(1, 20) : rng.Uniform(1, 100);
-    const Dims4 in_d{rng.Uniform(1, 2), rng.Uniform(1, 20), rng.Uniform(1, 20), ch};
-    if (in_d.h + p.pad_top + pad_bottom < p.filter_h ||
-        in_d.w + p.pad_left + pad_right < p.filter_w) {
-      --c;
-      continue;
-    }
-    const Dims4 out_d{in_d.n, (in_d.h + p.pad_top + pad_bottom - p.filter_h) / p.stride_h + 1,
-                      (in_d.w + p.pad_left + pad_right - p.filter_w) / p.stride_w + 1, ch};
-    Activation(rng, &p.act_min, &p.act_max);
-    const auto x = rng.Bytes(FlatSize(in_d));
-    std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
-    (max ? ref::MaxPool2D : ref::AvgPool2D)(p, in_d, x.data(), out_d, want.data());
-    (max ? x86::MaxPool2D : x86::AvgPool2D)(p, in_d, x.data(), out_d, got.data());
-    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
-        << "case " << c << " in " << in_d.h << "x" << in_d.w << "x" << in_d.c << " f "
-        << p.filter_h << "x" << p.filter_w << " s " << p.stride_h << "," << p.stride_w
-        << " pad " << p.pad_top << "," << p.pad_left;
-  }
+TEST_P(X86Kernels, MaxPoolRandom) {
+  testing_support::CheckPoolRandom(5000 + static_cast<uint32_t>(GetParam()), kCases, true,
+                                   x86::MaxPool2D);
 }
 
-TEST_P(X86Kernels, MaxPoolRandom) { PoolRandom(GetParam(), true); }
-TEST_P(X86Kernels, AvgPoolRandom) { PoolRandom(GetParam(), false); }
+TEST_P(X86Kernels, AvgPoolRandom) {
+  testing_support::CheckPoolRandom(6000 + static_cast<uint32_t>(GetParam()), kCases, false,
+                                   x86::AvgPool2D);
+}
 
-// Average pooling's division by a reciprocal at its limits: 16x16 windows (256 elements) of
-// all -128 or all 127, every clipped window count, and sums at every rounding tie.
+// 24 channels: a 16-lane block and its overlapping tail; 40: a 32-lane block and its tail.
 TEST_P(X86Kernels, AvgPoolDivisionEdges) {
-  for (int32_t fill : {-128, 127, -1, 1, 0}) {
-    for (int32_t f = 1; f <= 16; ++f) {
-      const PoolParams p{f, f, 1, 1, f - 1, f - 1, -128, 127};
-      const Dims4 in_d{1, f, f, 40};
-      std::vector<int8_t> x(static_cast<size_t>(FlatSize(in_d)), static_cast<int8_t>(fill));
-      // Alternate one element per window row to create every tie position.
-      for (size_t i = 0; i < x.size(); i += 7) x[i] = static_cast<int8_t>(fill == 0 ? 1 : -fill / 2);
-      const Dims4 out_d{1, 2 * f - 1, 2 * f - 1, 40};
-      std::vector<int8_t> want(static_cast<size_t>(FlatSize(out_d))), got(want.size(), 0x55);
-      ref::AvgPool2D(p, in_d, x.data(), out_d, want.data());
-      x86::AvgPool2D(p, in_d, x.data(), out_d, got.data());
-      ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size())) << "fill " << fill << " f " << f;
-    }
+  for (int32_t channels : {24, 40}) {
+    testing_support::CheckAvgPoolDivisionEdges(x86::AvgPool2D, channels);
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include "kernels/aarch64/internal.h"
 #include "kernels/aarch64/requant.h"
+#include "kernels/simd_support.h"
 
 namespace qinfer {
 namespace kernels {
@@ -85,8 +86,6 @@ struct AddKernel {
   }
 };
 
-bool ShiftOk(int32_t s) { return s >= -31 && s <= 30; }
-bool Int8(int32_t v) { return v >= -128 && v <= 127; }
 
 // Element offset of output index (n, h, w) in an input broadcast along N, H or W.
 int64_t RowOffset(const Dims4& d, int32_t n, int32_t h, int32_t w) {
@@ -119,16 +118,9 @@ namespace neon {
 bool Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
          const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims,
          int8_t* output) {
-  if (input1_dims.c != output_dims.c || input2_dims.c != output_dims.c) return false;
-  if (p.left_shift < 0 || p.left_shift > 30 || !ShiftOk(p.input1_shift) ||
-      !ShiftOk(p.input2_shift) || !ShiftOk(p.output_shift)) {
-    return false;
-  }
-  if (!Int8(p.input1_zero_point) || !Int8(p.input2_zero_point) ||
-      !Int8(p.output_zero_point) || !Int8(p.act_min) || !Int8(p.act_max) ||
-      p.act_min > p.act_max) {
-    return false;
-  }
+  if (!simd::AddSupported(p, input1_dims, input2_dims, output_dims)) return false;
+  // The input zero points are subtracted in int8 lanes (AddKernel::z1, z2).
+  if (!simd::IsInt8(p.input1_zero_point) || !simd::IsInt8(p.input2_zero_point)) return false;
   if (p.subtract) {
     RunAdd<true>(p, input1_dims, input1, input2_dims, input2, output_dims, output);
   } else {

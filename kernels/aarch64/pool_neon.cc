@@ -20,16 +20,18 @@
 #include "kernels/aarch64/requant.h"
 #include "kernels/reference.h"
 #include "kernels/reference/pool_window.h"
+#include "kernels/simd_support.h"
 
 namespace qinfer {
 namespace kernels {
 namespace aarch64 {
 namespace {
 
-constexpr int32_t kInt16Run = 256;  // int8 values an int16 sum holds exactly
+constexpr int32_t kInt16Run = simd::kMaxInt16SumTerms;
 constexpr int32_t kLanes = 16;
 
 struct MaxBlock {
+  static constexpr bool kAverage = false;
   static int8x16_t Run(const int8_t* base, int64_t row, int32_t c_count, const PoolWindow& w,
                        const PoolParams&) {
     int8x16_t m = vdupq_n_s8(-128);
@@ -44,6 +46,7 @@ struct MaxBlock {
 };
 
 struct AvgBlock {
+  static constexpr bool kAverage = true;
   // (|sum| + count/2) / count with the sign of sum, on four lanes.
   static int32x4_t Divide(int32x4_t sum, int32_t count, int32x4_t magic) {
     const int32x4_t n = vaddq_s32(vabsq_s32(sum), vdupq_n_s32(count / 2));
@@ -80,8 +83,7 @@ struct AvgBlock {
 template <class Block>
 bool RunPool(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4& out_d,
              int8_t* output) {
-  if (p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127) return false;
-  if (in.c != out_d.c || in.n != out_d.n || in.c < kLanes) return false;
+  if (!simd::PoolSupported(p, in, out_d, Block::kAverage) || in.c < kLanes) return false;
   const int32_t c_count = in.c;
   const int64_t row = static_cast<int64_t>(in.w) * c_count;
   const int8x16_t lo = vdupq_n_s8(static_cast<int8_t>(p.act_min));
@@ -132,16 +134,16 @@ bool MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
 
 bool AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output) {
-  if (static_cast<int64_t>(p.filter_h) * p.filter_w > kInt16Run) return false;
   return RunPool<AvgBlock>(p, input_dims, input, output_dims, output);
 }
 
 bool MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output) {
   const int32_t c_count = input_dims.c, hw = input_dims.h * input_dims.w;
   if (c_count < kLanes || hw <= 0) return false;
-  if (p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127) return false;
-  if (p.output_zero_point < -128 || p.output_zero_point > 127) return false;
-  if (p.shift < -31 || p.shift > 30) return false;
+  if (!simd::Int8ActivationRange(p.act_min, p.act_max) || !simd::IsInt8(p.output_zero_point)) {
+    return false;
+  }
+  if (!simd::RescaleShiftInRange(p.shift)) return false;
   const bool folded = p.rounding == MeanRounding::kFolded;
   const int32x4_t zero_term = vdupq_n_s32(WrapMul(-hw, p.input_zero_point));
   const int32x4_t mult = vdupq_n_s32(p.multiplier);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "kernels/simd_support.h"
 #include "kernels/x86/broadcast_rows.h"
 #include "kernels/x86/fixedpoint_avx2.h"
 #include "kernels/x86/internal.h"
@@ -118,8 +119,6 @@ void Row(const K& k, const int8_t* a, const int8_t* b, int8_t* out, int64_t n) {
   }
 }
 
-bool ShiftOk(int32_t s) { return s >= -31 && s <= 30; }
-
 }  // namespace
 
 namespace avx2 {
@@ -127,13 +126,7 @@ namespace avx2 {
 bool Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,
          const Dims4& input2_dims, const int8_t* input2, const Dims4& output_dims,
          int8_t* output) {
-  if (input1_dims.c != output_dims.c || input2_dims.c != output_dims.c) return false;
-  if (p.left_shift < 0 || p.left_shift > 30 || !ShiftOk(p.input1_shift) ||
-      !ShiftOk(p.input2_shift) || !ShiftOk(p.output_shift)) {
-    return false;
-  }
-  if (p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127) return false;
-  if (p.output_zero_point < -128 || p.output_zero_point > 127) return false;
+  if (!simd::AddSupported(p, input1_dims, input2_dims, output_dims)) return false;
   const AddInputTerm t1(p.input1_zero_point, p.left_shift, p.input1_multiplier, p.input1_shift);
   const AddInputTerm t2(p.input2_zero_point, p.left_shift, p.input2_multiplier, p.input2_shift);
   if (AddRescalesOnce(p, t1, t2)) {

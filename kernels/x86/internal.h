@@ -29,16 +29,6 @@ QINFER_X86_DECLARE(avx2)
 QINFER_X86_DECLARE(vnni)
 #undef QINFER_X86_DECLARE
 
-// What both pooling kernels (pool_avx2.cc, pool_vnni.cc) take: an activation range inside
-// int8, the same batch and channels in and out, and for average pooling at most
-// kMaxAvgPoolWindow window elements (so int16 window sums cannot overflow).
-constexpr int32_t kMaxAvgPoolWindow = 256;
-inline bool PoolSupported(const PoolParams& p, const Dims4& in, const Dims4& out, bool average) {
-  return p.act_min >= -128 && p.act_min <= p.act_max && p.act_max <= 127 && in.c == out.c &&
-         in.n == out.n &&
-         (!average || static_cast<int64_t>(p.filter_h) * p.filter_w <= kMaxAvgPoolWindow);
-}
-
 // Add and pooling (eltwise_avx2.cc, pool_avx2.cc).
 namespace avx2 {
 bool Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "kernels/reference/pool_window.h"
+#include "kernels/simd_support.h"
 #include "kernels/x86/internal.h"
 
 namespace qinfer {
@@ -114,7 +115,7 @@ struct AvgPool {
 template <class K>
 bool Run(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4& out_d,
          int8_t* output) {
-  if (!PoolSupported(p, in, out_d, K::kAverage)) return false;
+  if (!simd::PoolSupported(p, in, out_d, K::kAverage)) return false;
   const int32_t C = in.c;
   const int64_t row = static_cast<int64_t>(in.w) * C;
   int8_t* o = output;

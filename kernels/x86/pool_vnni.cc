@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "kernels/reference/pool_window.h"
+#include "kernels/simd_support.h"
 #include "kernels/x86/internal.h"
 
 namespace qinfer {
@@ -158,7 +159,7 @@ constexpr int64_t kRowBytes = 32 * 1024;
 template <class K>
 bool Run(const PoolParams& p, const Dims4& in, const int8_t* input, const Dims4& out_d,
          int8_t* output) {
-  if (!PoolSupported(p, in, out_d, K::kAverage)) return false;
+  if (!simd::PoolSupported(p, in, out_d, K::kAverage)) return false;
   K k(p);
   const int32_t C = in.c;
   const int64_t row = static_cast<int64_t>(in.w) * C;

@@ -13,13 +13,14 @@
 
 #include <cstdint>
 
+#include "kernels/simd_support.h"
 #include "kernels/types.h"
 
 namespace qinfer {
 namespace kernels {
 namespace x86 {
 
-inline bool IsInt8(int32_t v) { return v >= -128 && v <= 127; }
+using simd::IsInt8;
 inline int64_t Abs64(int32_t v) { return v < 0 ? -int64_t{v} : int64_t{v}; }
 
 // 2^(e-1), the rounding constant for r >= 0 (0 for e = 0).
@@ -68,7 +69,7 @@ struct AddInputTerm {
 // Whether an add can run with three single-rounding rescalings.
 inline bool AddRescalesOnce(const AddParams& p, const AddInputTerm& t1, const AddInputTerm& t2) {
   if (!t1.ok || !t2.ok || !IsInt8(p.output_zero_point)) return false;
-  if (p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127) return false;
+  if (!simd::Int8ActivationRange(p.act_min, p.act_max)) return false;
   // The reference sums the two terms in int32: keep to sums that cannot overflow there.
   const int64_t raw = t1.bound + t2.bound;
   return raw <= INT32_MAX && RescaleOnceFits(raw, p.output_multiplier, p.output_shift);
@@ -78,7 +79,7 @@ inline bool AddRescalesOnce(const AddParams& p, const AddInputTerm& t1, const Ad
 inline bool MulRescalesOnce(const MulParams& p) {
   if (!IsInt8(p.input1_zero_point) || !IsInt8(p.input2_zero_point)) return false;
   if (!IsInt8(p.output_zero_point)) return false;
-  if (p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127) return false;
+  if (!simd::Int8ActivationRange(p.act_min, p.act_max)) return false;
   return RescaleOnceFits(int64_t{255} * 255, p.output_multiplier, p.output_shift);
 }
 

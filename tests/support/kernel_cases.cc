@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "kernels/reference.h"
@@ -255,31 +257,46 @@ Dims4 AddOperandDims(Rng& rng, const Dims4& out, bool broadcast_c) {
   return d;
 }
 
+// As a converter sets them: input scales at most twice the output's, so the sum of the two
+// rescaled inputs stays inside int32.
+void ConverterRescalings(Rng& rng, AddParams* p) {
+  p->left_shift = rng.Chance(75) ? 20 : rng.Uniform(0, 22);
+  p->input1_multiplier = rng.Uniform(1 << 30, INT32_MAX);
+  p->input1_shift = rng.Uniform(-31, 0);
+  p->input2_multiplier = rng.Uniform(1 << 30, INT32_MAX);
+  p->input2_shift = rng.Uniform(-31, 0);
+  p->output_multiplier = rng.Multiplier();
+  p->output_shift = rng.Shift();
+}
+
 }  // namespace
 
-void CheckAddRandom(uint32_t seed, int cases, AddFn fn) {
+BinaryDims DrawBinaryDims(Rng& rng) {
+  // Mostly short rows; some long enough for several vector bodies and a tail.
+  const int32_t ch = rng.Chance(30)   ? rng.Uniform(1, 20)
+                     : rng.Chance(85) ? rng.Uniform(1, 90)
+                                      : rng.Uniform(91, 300);
+  BinaryDims d;
+  d.out = Dims4{rng.Uniform(1, 2), rng.Uniform(1, 8), rng.Uniform(1, 8), ch};
+  const bool broadcast_c = rng.Chance(10);
+  d.in1 = AddOperandDims(rng, d.out, broadcast_c);
+  d.in2 = AddOperandDims(rng, d.out, broadcast_c);
+  return d;
+}
+
+AddCounts CheckAddRandom(uint32_t seed, int cases, AddFn fn, const AddOptions& options) {
   Rng rng(seed);
+  AddCounts counts;
   int channel_rows = 0;  // cases with the channel dim of both inputs not broadcast
   for (int c = 0; channel_rows < cases; ++c) {
-    const Dims4 out_d{rng.Uniform(1, 2), rng.Uniform(1, 8), rng.Uniform(1, 8),
-                      rng.Chance(30) ? rng.Uniform(1, 20) : rng.Uniform(1, 90)};
-    const bool broadcast_c = rng.Chance(10);
-    const Dims4 d1 = AddOperandDims(rng, out_d, broadcast_c);
-    const Dims4 d2 = AddOperandDims(rng, out_d, broadcast_c);
+    const BinaryDims dims = DrawBinaryDims(rng);
+    const Dims4 &out_d = dims.out, &d1 = dims.in1, &d2 = dims.in2;
     channel_rows += d1.c == out_d.c && d2.c == out_d.c;
     AddParams p;
     p.input1_zero_point = rng.ZeroPoint();
     p.input2_zero_point = rng.ZeroPoint();
     p.output_zero_point = rng.ZeroPoint();
-    // As a converter sets them: input scales at most twice the output's, so the sum of the
-    // two rescaled inputs stays inside int32.
-    p.left_shift = rng.Chance(75) ? 20 : rng.Uniform(0, 22);
-    p.input1_multiplier = rng.Uniform(1 << 30, INT32_MAX);
-    p.input1_shift = rng.Uniform(-31, 0);
-    p.input2_multiplier = rng.Uniform(1 << 30, INT32_MAX);
-    p.input2_shift = rng.Uniform(-31, 0);
-    p.output_multiplier = rng.Multiplier();
-    p.output_shift = rng.Shift();
+    (options.rescalings ? options.rescalings : ConverterRescalings)(rng, &p);
     Activation(rng, &p.act_min, &p.act_max);
     p.subtract = rng.Chance(30);
     const auto a = rng.Bytes(FlatSize(d1));
@@ -293,11 +310,28 @@ void CheckAddRandom(uint32_t seed, int cases, AddFn fn) {
     } else {
       fn(p, d1, a.data(), d2, b.data(), out_d, got.data());
     }
-    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
-        << "case " << c << " out " << out_d.n << "x" << out_d.h << "x" << out_d.w << "x"
+    const auto describe = [&] {
+      std::ostringstream s;
+      s << "case " << c << " out " << out_d.n << "x" << out_d.h << "x" << out_d.w << "x"
         << out_d.c << " in1 c " << d1.c << " in2 c " << d2.c << " left " << p.left_shift
-        << " sub " << p.subtract << " in place " << in_place;
+        << " m " << p.input1_multiplier << "," << p.input2_multiplier << ","
+        << p.output_multiplier << " s " << p.input1_shift << "," << p.input2_shift << ","
+        << p.output_shift << " sub " << p.subtract << " in place " << in_place;
+      return s.str();
+    };
+    ++counts.cases;
+    EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size())) << describe();
+    if (options.declining) {
+      std::vector<int8_t> direct(want.size(), 0x55);
+      if (options.declining(p, d1, a.data(), d2, b.data(), out_d, direct.data())) {
+        ++counts.taken;
+        EXPECT_EQ(0, std::memcmp(want.data(), direct.data(), want.size()))
+            << describe() << " (declining kernel)";
+      }
+    }
+    if (::testing::Test::HasFailure()) return counts;
   }
+  return counts;
 }
 
 void CheckPoolRandom(uint32_t seed, int cases, bool max, PoolFn fn) {
@@ -305,14 +339,14 @@ void CheckPoolRandom(uint32_t seed, int cases, bool max, PoolFn fn) {
   int wide = 0;  // cases with >= 16 channels
   for (int c = 0; wide < cases;) {
     PoolParams p;
-    p.filter_h = rng.Chance(5) ? rng.Uniform(12, 16) : rng.Uniform(1, 4);
-    p.filter_w = rng.Chance(5) ? rng.Uniform(12, 16) : rng.Uniform(1, 4);
+    p.filter_h = rng.Chance(5) ? rng.Uniform(12, 17) : rng.Uniform(1, 5);
+    p.filter_w = rng.Chance(5) ? rng.Uniform(12, 17) : rng.Uniform(1, 5);
     p.stride_h = rng.Uniform(1, 3), p.stride_w = rng.Uniform(1, 3);
     p.pad_top = rng.Uniform(0, p.filter_h - 1), p.pad_left = rng.Uniform(0, p.filter_w - 1);
     const int32_t pad_bottom = rng.Uniform(0, p.filter_h - 1);
     const int32_t pad_right = rng.Uniform(0, p.filter_w - 1);
-    const int32_t ch = rng.Chance(20) ? rng.Uniform(1, 15) : rng.Uniform(16, 80);
-    const Dims4 in_d{rng.Uniform(1, 2), rng.Uniform(1, 18), rng.Uniform(1, 18), ch};
+    const int32_t ch = rng.Chance(20) ? rng.Uniform(1, 15) : rng.Uniform(16, 100);
+    const Dims4 in_d{rng.Uniform(1, 2), rng.Uniform(1, 20), rng.Uniform(1, 20), ch};
     const int32_t span_h = in_d.h + p.pad_top + pad_bottom - p.filter_h;
     const int32_t span_w = in_d.w + p.pad_left + pad_right - p.filter_w;
     if (span_h < 0 || span_w < 0) continue;
@@ -331,12 +365,12 @@ void CheckPoolRandom(uint32_t seed, int cases, bool max, PoolFn fn) {
   }
 }
 
-void CheckAvgPoolDivisionEdges(PoolFn fn) {
+void CheckAvgPoolDivisionEdges(PoolFn fn, int32_t channels) {
   for (int32_t fill : {-128, 127, -1, 1, 0}) {
-    for (int32_t f = 1; f <= 16; ++f) {
+    for (int32_t f = 1; f <= 17; ++f) {
       // Padding f - 1 on every side: the output pixels see every clipped count from 1 to f*f.
       const PoolParams p{f, f, 1, 1, f - 1, f - 1, -128, 127};
-      const Dims4 in_d{1, f, f, 24};
+      const Dims4 in_d{1, f, f, channels};
       std::vector<int8_t> x(static_cast<size_t>(FlatSize(in_d)), static_cast<int8_t>(fill));
       for (size_t i = 0; i < x.size(); i += 5) {  // some ties and near-ties
         x[i] = static_cast<int8_t>(fill == 0 ? 1 : -fill / 2);
@@ -346,7 +380,7 @@ void CheckAvgPoolDivisionEdges(PoolFn fn) {
       ref::AvgPool2D(p, in_d, x.data(), out_d, want.data());
       fn(p, in_d, x.data(), out_d, got.data());
       ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
-          << "fill " << fill << " window " << f << "x" << f;
+          << "fill " << fill << " window " << f << "x" << f << " channels " << channels;
     }
   }
 }

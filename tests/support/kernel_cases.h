@@ -73,6 +73,9 @@ using AddFn = std::function<void(const AddParams&, const Dims4&, const int8_t*, 
 using PoolFn = std::function<void(const PoolParams&, const Dims4&, const int8_t*, const Dims4&,
                                   int8_t*)>;
 using MeanFn = std::function<void(const MeanParams&, const Dims4&, const int8_t*, int8_t*)>;
+// An ISA-specific entry point that declines what it cannot run (returns false).
+using AddMaybeFn = std::function<bool(const AddParams&, const Dims4&, const int8_t*,
+                                      const Dims4&, const int8_t*, const Dims4&, int8_t*)>;
 
 void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 // batches == 1 only: K around multiples of 16, N of 1..5 and up to 70, until `cases` of
@@ -80,15 +83,35 @@ void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn);
 void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn);  // multiplier 1..3
-// Add / sub with N, H, W broadcasts, in place 20% of the time: `cases` of them with the channel
-// dim not broadcast, plus some with it broadcast in between.
-void CheckAddRandom(uint32_t seed, int cases, AddFn fn);
-// Max or average pooling, padded windows up to 16x16: `cases` of them with >= 16 channels,
-// plus narrower ones in between.
+// Output and input dims of a broadcasting binary op: rows of 1..300 channels; N, H, W of an
+// input sometimes 1, and in 10% of cases C too.
+struct BinaryDims {
+  Dims4 out, in1, in2;
+};
+BinaryDims DrawBinaryDims(Rng& rng);
+
+// What CheckAddRandom draws and runs beyond its defaults.
+struct AddOptions {
+  // Draws left_shift and the three multipliers and shifts; empty: as a converter sets them
+  // (input scales at most twice the output's).
+  std::function<void(Rng&, AddParams*)> rescalings;
+  // Also run on every case and checked whenever it takes one.
+  AddMaybeFn declining;
+};
+struct AddCounts {
+  int cases = 0;  // all cases checked
+  int taken = 0;  // cases AddOptions::declining took
+};
+// Add / sub on DrawBinaryDims shapes, in place 20% of the time: `cases` of them with the
+// channel dim not broadcast, plus some with it broadcast in between.
+AddCounts CheckAddRandom(uint32_t seed, int cases, AddFn fn,
+                         const AddOptions& options = AddOptions());
+// Max or average pooling, padded windows up to 17x17 (beyond the 256 elements an int16 sum
+// holds): `cases` of them with >= 16 channels, plus narrower ones in between.
 void CheckPoolRandom(uint32_t seed, int cases, bool max, PoolFn fn);
-// Average pooling's division at its limits: windows of 1..256 elements (16x16) of extreme
-// values, every clipped window count, sums at rounding ties.
-void CheckAvgPoolDivisionEdges(PoolFn fn);
+// Average pooling's division at its limits: windows of 1..289 elements (17x17, past the 256
+// an int16 sum holds) of extreme values, every clipped window count, sums at rounding ties.
+void CheckAvgPoolDivisionEdges(PoolFn fn, int32_t channels = 24);
 // Mean over H, W in all three rounding modes, up to 40x40 pixels (beyond one 256-pixel int16
 // run): `cases` of them with >= 16 channels, plus narrower ones in between.
 void CheckMeanRandom(uint32_t seed, int cases, MeanFn fn);
