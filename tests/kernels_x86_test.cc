@@ -66,6 +66,26 @@ TEST_P(X86Kernels, Conv2DRandom) {
                                      x86::Conv2D);
 }
 
+// Small receptive fields: on AVX-512 VNNI most take the row-buffer kernel (Conv2DSmallK),
+// which must get >= 1000 of them; the rest, and other paths, run the general kernels.
+TEST_P(X86Kernels, Conv2DSmallKRandom) {
+  int taken = 0;
+  testing_support::CheckConv2DSmallKRandom(
+      2500 + static_cast<uint32_t>(GetParam()), 1800,
+      [&](const ConvParams& p, const Dims4& in_d, const int8_t* x, const Dims4& w_d,
+          const int8_t* w, const int32_t* b, const Dims4& out_d, int8_t* y) {
+        if (GetParam() == Isa::kAvx512Vnni &&
+            x86::vnni::Conv2DSmallK(p, in_d, x, w_d, w, b, out_d, y)) {
+          ++taken;
+          return;
+        }
+        x86::Conv2D(p, in_d, x, w_d, w, b, out_d, y);
+      });
+  if (GetParam() == Isa::kAvx512Vnni) {
+    EXPECT_GE(taken, 1000);
+  }
+}
+
 TEST_P(X86Kernels, DepthwiseConv2DRandom) {
   testing_support::CheckDepthwiseConv2DRandom(3000 + static_cast<uint32_t>(GetParam()), kCases,
                                               x86::DepthwiseConv2D);
