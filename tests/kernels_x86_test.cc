@@ -1,6 +1,6 @@
 // The x86 kernels (kernels/x86) against the reference kernels, byte for byte, on every path
 // this CPU supports: >= 1000 random shapes/params per op per path (conv, depthwise, fully
-// connected, add, mul, max and average pooling), plus requantization edge cases (INT32_MIN *
+// connected, add, mul, max and average pooling, mean), plus requantization edge cases (INT32_MIN *
 // INT32_MIN saturation, rounding ties, every shift in [-31, 31]).
 #include <gtest/gtest.h>
 
@@ -258,6 +258,25 @@ TEST_P(X86Kernels, MulRandom) {
   if (GetParam() == Isa::kAvx512Vnni) {
     EXPECT_GE(taken, kCases * 3 / 4);
     std::printf("AVX-512 mul kernel took %d of %d cases\n", taken, kCases);
+  }
+}
+
+// The AVX-512 mean must take every case (all three rounding modes, int16 runs of 256 pixels,
+// masked channel tails); other paths run the reference.
+TEST_P(X86Kernels, MeanRandom) {
+  int taken = 0, cases = 0;
+  testing_support::CheckMeanRandom(
+      8000 + static_cast<uint32_t>(GetParam()), kCases,
+      [&](const MeanParams& p, const Dims4& in_d, const int8_t* x, int8_t* y) {
+        ++cases;
+        if (GetParam() == Isa::kAvx512Vnni && x86::vnni::MeanHW(p, in_d, x, y)) {
+          ++taken;
+          return;
+        }
+        x86::MeanHW(p, in_d, x, y);
+      });
+  if (GetParam() == Isa::kAvx512Vnni) {
+    EXPECT_EQ(taken, cases);
   }
 }
 
