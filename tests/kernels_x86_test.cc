@@ -185,6 +185,35 @@ TEST_P(X86Kernels, RequantizationEdges) {
   testing_support::CheckRequantizationEdges(x86::FullyConnected);
 }
 
+// Requantization alone on uniformly random accumulators, multipliers (any int32) and shifts
+// (any in [-31, 31]), per channel: zero weights leave each accumulator at its bias. One row
+// (the single-row kernels) and seven (the GEMM epilogues).
+TEST_P(X86Kernels, RequantizationRandom) {
+  Rng rng(9000 + static_cast<uint32_t>(GetParam()));
+  constexpr int32_t kIn = 5, kOut = 67;
+  const std::vector<int8_t> w(kIn * kOut, 0);
+  for (int round = 0; round < 600; ++round) {
+    const int32_t rows = round % 2 == 0 ? 1 : 7;
+    std::vector<int32_t> bias(kOut), mult(kOut), shift(kOut);
+    for (int32_t c = 0; c < kOut; ++c) {
+      bias[c] = rng.Uniform(INT32_MIN, INT32_MAX);
+      mult[c] = rng.Chance(80) ? rng.Uniform(INT32_MIN, INT32_MAX) : rng.Multiplier();
+      shift[c] = rng.Uniform(-31, 31);
+    }
+    FullyConnectedParams p;
+    p.input_zero_point = rng.ZeroPoint();
+    p.weights_zero_point = 0;
+    p.output_zero_point = rng.ZeroPoint();
+    testing_support::Activation(rng, &p.act_min, &p.act_max);
+    p.requant = Requant{mult.data(), shift.data(), kOut};
+    const std::vector<int8_t> x = rng.Bytes(int64_t{rows} * kIn);
+    std::vector<int8_t> want(static_cast<size_t>(rows * kOut)), got(want.size(), 0x55);
+    ref::FullyConnected(p, rows, kIn, kOut, x.data(), w.data(), bias.data(), want.data());
+    x86::FullyConnected(p, rows, kIn, kOut, x.data(), w.data(), bias.data(), got.data());
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size())) << "round " << round;
+  }
+}
+
 // On the AVX-512 path the AVX-512 add kernel is also called directly on every case (it
 // declines parameters outside its ranges): it must be right when it takes one, and take
 // at least `min_percent` of the cases, so that the dispatch is not all that gets tested.
