@@ -21,13 +21,13 @@ namespace ref = kernels::ref;
 // The optimized twins this target's feature macros allow (kernels/arm/dispatch.h), else ref.
 namespace fast = kernels::fast;
 // Multiply-accumulate kernels (conv, depthwise, fully connected), add, pooling and mean:
-// chosen at run time from cpuid on x86 (no mean kernel there) and from HWCAP on AArch64, at
+// chosen at run time from cpuid on x86 and from HWCAP on AArch64, at
 // compile time from the target's feature macros on Cortex-M.
 #if defined(QINFER_HAVE_X86_KERNELS)
 namespace mac = kernels::x86;
 namespace eltwise = kernels::x86;
 namespace pool = kernels::x86;
-namespace reduce = kernels::fast;
+namespace reduce = kernels::x86;
 #elif defined(QINFER_HAVE_AARCH64_KERNELS)
 namespace mac = kernels::aarch64;
 namespace eltwise = kernels::aarch64;

@@ -1,6 +1,6 @@
 // The x86 kernels (kernels/x86) against the reference kernels, byte for byte, on every path
 // this CPU supports: >= 1000 random shapes/params per op per path (conv, depthwise, fully
-// connected, add, mul, max and average pooling), plus requantization edge cases (INT32_MIN *
+// connected, add, mul, max and average pooling, mean), plus requantization edge cases (INT32_MIN *
 // INT32_MIN saturation, rounding ties, every shift in [-31, 31]).
 #include <gtest/gtest.h>
 
@@ -64,6 +64,26 @@ TEST_P(X86Kernels, FullyConnectedSingleRowRandom) {
 TEST_P(X86Kernels, Conv2DRandom) {
   testing_support::CheckConv2DRandom(2000 + static_cast<uint32_t>(GetParam()), kCases,
                                      x86::Conv2D);
+}
+
+// Small receptive fields: on AVX-512 VNNI most take the row-buffer kernel (Conv2DSmallK),
+// which must get >= 1000 of them; the rest, and other paths, run the general kernels.
+TEST_P(X86Kernels, Conv2DSmallKRandom) {
+  int taken = 0;
+  testing_support::CheckConv2DSmallKRandom(
+      2500 + static_cast<uint32_t>(GetParam()), 1800,
+      [&](const ConvParams& p, const Dims4& in_d, const int8_t* x, const Dims4& w_d,
+          const int8_t* w, const int32_t* b, const Dims4& out_d, int8_t* y) {
+        if (GetParam() == Isa::kAvx512Vnni &&
+            x86::vnni::Conv2DSmallK(p, in_d, x, w_d, w, b, out_d, y)) {
+          ++taken;
+          return;
+        }
+        x86::Conv2D(p, in_d, x, w_d, w, b, out_d, y);
+      });
+  if (GetParam() == Isa::kAvx512Vnni) {
+    EXPECT_GE(taken, 1000);
+  }
 }
 
 TEST_P(X86Kernels, DepthwiseConv2DRandom) {
@@ -165,6 +185,35 @@ TEST_P(X86Kernels, RequantizationEdges) {
   testing_support::CheckRequantizationEdges(x86::FullyConnected);
 }
 
+// Requantization alone on uniformly random accumulators, multipliers (any int32) and shifts
+// (any in [-31, 31]), per channel: zero weights leave each accumulator at its bias. One row
+// (the single-row kernels) and seven (the GEMM epilogues).
+TEST_P(X86Kernels, RequantizationRandom) {
+  Rng rng(9000 + static_cast<uint32_t>(GetParam()));
+  constexpr int32_t kIn = 5, kOut = 67;
+  const std::vector<int8_t> w(kIn * kOut, 0);
+  for (int round = 0; round < 600; ++round) {
+    const int32_t rows = round % 2 == 0 ? 1 : 7;
+    std::vector<int32_t> bias(kOut), mult(kOut), shift(kOut);
+    for (int32_t c = 0; c < kOut; ++c) {
+      bias[c] = rng.Uniform(INT32_MIN, INT32_MAX);
+      mult[c] = rng.Chance(80) ? rng.Uniform(INT32_MIN, INT32_MAX) : rng.Multiplier();
+      shift[c] = rng.Uniform(-31, 31);
+    }
+    FullyConnectedParams p;
+    p.input_zero_point = rng.ZeroPoint();
+    p.weights_zero_point = 0;
+    p.output_zero_point = rng.ZeroPoint();
+    testing_support::Activation(rng, &p.act_min, &p.act_max);
+    p.requant = Requant{mult.data(), shift.data(), kOut};
+    const std::vector<int8_t> x = rng.Bytes(int64_t{rows} * kIn);
+    std::vector<int8_t> want(static_cast<size_t>(rows * kOut)), got(want.size(), 0x55);
+    ref::FullyConnected(p, rows, kIn, kOut, x.data(), w.data(), bias.data(), want.data());
+    x86::FullyConnected(p, rows, kIn, kOut, x.data(), w.data(), bias.data(), got.data());
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size())) << "round " << round;
+  }
+}
+
 // On the AVX-512 path the AVX-512 add kernel is also called directly on every case (it
 // declines parameters outside its ranges): it must be right when it takes one, and take
 // at least `min_percent` of the cases, so that the dispatch is not all that gets tested.
@@ -238,6 +287,25 @@ TEST_P(X86Kernels, MulRandom) {
   if (GetParam() == Isa::kAvx512Vnni) {
     EXPECT_GE(taken, kCases * 3 / 4);
     std::printf("AVX-512 mul kernel took %d of %d cases\n", taken, kCases);
+  }
+}
+
+// The AVX-512 mean must take every case (all three rounding modes, int16 runs of 256 pixels,
+// masked channel tails); other paths run the reference.
+TEST_P(X86Kernels, MeanRandom) {
+  int taken = 0, cases = 0;
+  testing_support::CheckMeanRandom(
+      8000 + static_cast<uint32_t>(GetParam()), kCases,
+      [&](const MeanParams& p, const Dims4& in_d, const int8_t* x, int8_t* y) {
+        ++cases;
+        if (GetParam() == Isa::kAvx512Vnni && x86::vnni::MeanHW(p, in_d, x, y)) {
+          ++taken;
+          return;
+        }
+        x86::MeanHW(p, in_d, x, y);
+      });
+  if (GetParam() == Isa::kAvx512Vnni) {
+    EXPECT_EQ(taken, cases);
   }
 }
 

@@ -180,6 +180,13 @@ void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
   ref::AvgPool2D(p, input_dims, input, output_dims, output);
 }
 
+void MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) && vnni::MeanHW(p, input_dims, input, output)) {
+    return;
+  }
+  ref::MeanHW(p, input_dims, input, output);
+}
+
 }  // namespace x86
 }  // namespace kernels
 }  // namespace qinfer

@@ -73,6 +73,8 @@ void MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
 void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output);
 
+void MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output);
+
 }  // namespace x86
 }  // namespace kernels
 }  // namespace qinfer

@@ -44,6 +44,7 @@ struct Sse41 {
   static constexpr bool kNeedWsum = false;
   static constexpr bool kBroadcast = false;
   static constexpr int32_t kMRB = 4;
+  static constexpr int32_t kBcastMaxK = 0;
 
   template <int R, bool>
   static void Micro(const int8_t* const* a, int32_t nseg, int32_t seglen,

@@ -65,6 +65,8 @@ bool MaxPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
                const Dims4& output_dims, int8_t* output);
 bool AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input,
                const Dims4& output_dims, int8_t* output);
+// mean_vnni.cc; the dispatcher runs the reference when it returns false.
+bool MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output);
 }  // namespace vnni
 
 }  // namespace x86

@@ -24,29 +24,43 @@ namespace {
 
 inline __m512i LoadLanes(const int32_t* p) { return _mm512_load_si512(p); }
 
-// SaturatingRoundingDoublingHighMul as (x * m + 2^30) >> 31 (equal to gemmlowp's truncating
-// division for both signs; only INT32_MIN * INT32_MIN saturates), then RoundingDivideByPOT
-// (ties away from zero), then clamp to [lo, hi] (act range minus zo) and add zo.
-// Lanes [j, j + 16) of r (j a multiple of 16).
+// MultiplyByQuantizedMultiplier (kernels/fixedpoint.h), + zero point, clamp to [lo, hi] (the
+// activation range minus zo), lanes [j, j + 16) of r (j a multiple of 16).
+// The two roundings in one: with ab = x * m, P = ab + 2^30 and r the right shift,
+//   SaturatingRoundingDoublingHighMul(x, m) = floor(P / 2^31)          (gemmlowp's truncating
+//     division with its sign-dependent nudge is this floor, for either sign of ab), and
+//   RoundingDivideByPOT(v, r) = floor((v + 2^(r-1) - [v < 0]) / 2^r)  (ties away from zero;
+//     v itself when r = 0),
+// and floor((floor(a / b) + c) / d) = floor((a + c * b) / (b * d)) for integers a, c and
+// positive b, d, so the result is (P + 2^(30+r) - [P < 0] * 2^31) >> (31 + r), one 64-bit
+// arithmetic shift (|ab| <= 2^62, no overflow). [P < 0] is ab + round < neg (RequantLanes).
+// Only x = m = INT32_MIN saturates: then P / 2^31 = 2^31 and, when r = 0, the low 32 bits
+// read INT32_MIN, a value no other x, m give (the smallest product is INT32_MIN * INT32_MAX);
+// it becomes INT32_MAX. For r >= 1 the formula already gives the saturated result.
 template <class Lanes>
 inline __m512i Requant16(const Lanes& r, int32_t j, __m512i x, __m512i lo, __m512i hi,
                          __m512i zo) {
   if (r.any_lshift) x = _mm512_sllv_epi32(x, LoadLanes(r.lshift + j));
-  const __m512i mult = LoadLanes(r.mult + j);
-  const __m512i nudge = _mm512_set1_epi64(1LL << 30);
-  const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, mult), nudge);
-  const __m512i po = _mm512_add_epi64(
-      _mm512_mul_epi32(_mm512_srli_epi64(x, 32), LoadLanes(r.mult_hi + j)), nudge);
-  __m512i v = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
+  const __m512i two31 = _mm512_set1_epi64(int64_t{1} << 31);
+  const int64_t* rd = r.round + j;
+  const int64_t* ng = r.neg + j;
+  const int64_t* sh = r.shift64 + j;
+  // Even lanes in place, odd lanes moved down (the 64-bit multiply reads the low halves).
+  __m512i pe = _mm512_mul_epi32(x, LoadLanes(r.mult + j));
+  __m512i po = _mm512_mul_epi32(_mm512_shuffle_epi32(x, _MM_PERM_DDBB), LoadLanes(r.mult_hi + j));
+  pe = _mm512_add_epi64(pe, _mm512_load_si512(rd));
+  po = _mm512_add_epi64(po, _mm512_load_si512(rd + 8));
+  pe = _mm512_mask_sub_epi64(pe, _mm512_cmplt_epi64_mask(pe, _mm512_load_si512(ng)), pe, two31);
+  po = _mm512_mask_sub_epi64(po, _mm512_cmplt_epi64_mask(po, _mm512_load_si512(ng + 8)), po, two31);
+  pe = _mm512_srav_epi64(pe, _mm512_load_si512(sh));
+  po = _mm512_srav_epi64(po, _mm512_load_si512(sh + 8));
+  const __m512i interleave =
+      _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
+  __m512i q = _mm512_permutex2var_epi32(pe, interleave, po);
   if (r.any_sat) {
     const __m512i imin = _mm512_set1_epi32(INT32_MIN);
-    const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, imin) & _mm512_cmpeq_epi32_mask(mult, imin);
-    v = _mm512_mask_mov_epi32(v, sat, _mm512_set1_epi32(INT32_MAX));
+    q = _mm512_mask_mov_epi32(q, _mm512_cmpeq_epi32_mask(q, imin), _mm512_set1_epi32(INT32_MAX));
   }
-  const __m512i rem = _mm512_and_si512(v, LoadLanes(r.rmask + j));
-  const __m512i thr = _mm512_add_epi32(LoadLanes(r.rhalf + j), _mm512_srli_epi32(v, 31));
-  __m512i q = _mm512_srav_epi32(v, LoadLanes(r.rshift + j));
-  q = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, _mm512_set1_epi32(1));
   q = _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
   return _mm512_add_epi32(q, zo);
 }

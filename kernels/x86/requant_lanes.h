@@ -27,8 +27,12 @@ template <int32_t N>
 struct RequantLanes {
   static_assert(N % 16 == 0, "whole 16-lane vectors");
   // mult_hi: each odd lane's multiplier copied into the even lane below it, where a 64-bit
-  // multiply of the odd lanes reads it. rmask = 2^rshift - 1, rhalf = rmask / 2.
-  alignas(64) int32_t mult[N], mult_hi[N], lshift[N], rshift[N], rmask[N], rhalf[N];
+  // multiply of the odd lanes reads it. rshift: the AVX2 epilogue's right shift.
+  alignas(64) int32_t mult[N], mult_hi[N], lshift[N], rshift[N];
+  // The AVX-512 epilogue's one 64-bit rounding (requant_avx512.h), per 16-lane vector the 8
+  // even lanes then the 8 odd ones (Pos()): round = 2^30 + 2^(30 + r) (2^30 when r = 0),
+  // neg = 2^(30 + r) (INT64_MIN when r = 0: no correction), shift = 31 + r.
+  alignas(64) int64_t round[N], neg[N], shift64[N];
   bool any_lshift = false;  // some lane shifts left
   bool any_sat = false;     // some multiplier is INT32_MIN (the doubling high mul saturates)
 
@@ -54,6 +58,7 @@ struct RequantLanes {
       for (int32_t j = n; j < filled; ++j) Lane(j, 0, 0);
     }
     for (int32_t j = 0; j < filled; ++j) mult_hi[j] = mult[j | 1];
+    Fill64(filled);
     any_lshift = lsh_or != 0;
     any_sat = sat_or != 0;
   }
@@ -66,17 +71,27 @@ struct RequantLanes {
   }
   void Finish() {
     for (int32_t j = 0; j < N; ++j) mult_hi[j] = mult[j | 1];
+    Fill64(N);
   }
 
  private:
   void Lane(int32_t j, int32_t multiplier, int32_t shift) {
-    const int32_t right = shift > 0 ? 0 : -shift;
-    const uint32_t mask = (1u << right) - 1u;
     mult[j] = multiplier;
     lshift[j] = shift > 0 ? shift : 0;
-    rshift[j] = right;
-    rmask[j] = static_cast<int32_t>(mask);
-    rhalf[j] = static_cast<int32_t>(mask >> 1);
+    rshift[j] = shift > 0 ? 0 : -shift;
+  }
+
+  // The 64-bit constants of lanes [0, filled) from rshift, even and odd lanes of each vector
+  // apart. Branch-free, so it vectorizes: for tiny ops this fill is a visible share.
+  QINFER_X86_PLAIN_LOOPS void Fill64(int32_t filled) {
+    for (int32_t v = 0; v < filled; v += 16)
+      for (int32_t i = 0; i < 16; ++i) {
+        const int32_t r = rshift[v + 2 * (i & 7) + (i >> 3)];  // i < 8: even lanes, else odd
+        const int64_t half = int64_t{r > 0} << (30 + r);
+        round[v + i] = (int64_t{1} << 30) + half;
+        neg[v + i] = half | (int64_t{r == 0} << 63);  // INT64_MIN when r = 0
+        shift64[v + i] = 31 + r;
+      }
   }
 };
 

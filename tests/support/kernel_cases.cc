@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/reference.h"
@@ -168,17 +169,28 @@ template <typename RefFn>
 
 }  // namespace
 
-void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
+namespace {
+
+// small_k: receptive fields of a few dozen bytes (stems over 1-4 channels, small 2-5
+// kernels) over rows wide enough for runs of several pixels, 1..70 output channels.
+void CheckConvCases(uint32_t seed, int cases, ConvFn fn, bool small_k) {
   Rng rng(seed);
   int done = 0;
   while (done < cases) {
     ConvParams p;
     const Window win = DrawWindow(rng, &p);
-    p.groups = rng.Chance(20) ? rng.Uniform(2, 4) : 1;
+    p.groups = !small_k && rng.Chance(20) ? rng.Uniform(2, 4) : 1;
     p.depth_multiplier = 1;
-    const int32_t cg = rng.Chance(15) ? rng.Uniform(60, 140) : rng.Uniform(1, 40);
-    const int32_t ocg = rng.Chance(20) ? rng.Uniform(50, 90) : rng.Uniform(1, 20);
-    const Dims4 in_d{rng.Uniform(1, 2), rng.Uniform(1, 12), rng.Uniform(1, 12), cg * p.groups};
+    int32_t cg, ocg;
+    if (small_k) {
+      cg = rng.Chance(20) ? rng.Uniform(5, 21) : rng.Uniform(1, 4);
+      ocg = rng.Chance(30) ? rng.Uniform(1, 16) : rng.Uniform(17, 70);
+    } else {
+      cg = rng.Chance(15) ? rng.Uniform(60, 140) : rng.Uniform(1, 40);
+      ocg = rng.Chance(20) ? rng.Uniform(50, 90) : rng.Uniform(1, 20);
+    }
+    const int32_t in_h = rng.Uniform(1, small_k ? 10 : 12);
+    const Dims4 in_d{rng.Uniform(1, 2), in_h, rng.Uniform(1, small_k ? 40 : 12), cg * p.groups};
     int32_t oh, ow;
     if (!OutputSize(p, win, in_d, &oh, &ow)) continue;
     const Dims4 out_d{in_d.n, oh, ow, ocg * p.groups};
@@ -187,6 +199,16 @@ void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
     ASSERT_TRUE(RunConvCase(rng, p, in_d, w_d, out_d, ref::Conv2D, fn)) << "case " << done;
     ++done;
   }
+}
+
+}  // namespace
+
+void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
+  CheckConvCases(seed, cases, std::move(fn), false);
+}
+
+void CheckConv2DSmallKRandom(uint32_t seed, int cases, ConvFn fn) {
+  CheckConvCases(seed, cases, std::move(fn), true);
 }
 
 void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn) {

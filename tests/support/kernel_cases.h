@@ -82,6 +82,7 @@ void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 // them have K >= 16, with tiny K (1..15) in between.
 void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn);
+void CheckConv2DSmallKRandom(uint32_t seed, int cases, ConvFn fn);  // receptive field <= ~100 B
 void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn);  // multiplier 1..3
 // Output and input dims of a broadcasting binary op: rows of 1..300 channels; N, H, W of an
 // input sometimes 1, and in 10% of cases C too.
