@@ -21,23 +21,27 @@ namespace ref = kernels::ref;
 // The optimized twins this target's feature macros allow (kernels/arm/dispatch.h), else ref.
 namespace fast = kernels::fast;
 // Multiply-accumulate kernels (conv, depthwise, fully connected), add, pooling and mean:
-// chosen at run time from cpuid on x86 and from HWCAP on AArch64, at
-// compile time from the target's feature macros on Cortex-M.
+// chosen at run time from cpuid on x86 and from HWCAP on AArch64, at compile time from the
+// target's feature macros on Cortex-M. Byte maps (lookup table, requantize, concatenation):
+// table lookups on x86, else the reference.
 #if defined(QINFER_HAVE_X86_KERNELS)
 namespace mac = kernels::x86;
 namespace eltwise = kernels::x86;
 namespace pool = kernels::x86;
 namespace reduce = kernels::x86;
+namespace bytemap = kernels::x86;
 #elif defined(QINFER_HAVE_AARCH64_KERNELS)
 namespace mac = kernels::aarch64;
 namespace eltwise = kernels::aarch64;
 namespace pool = kernels::aarch64;
 namespace reduce = kernels::aarch64;
+namespace bytemap = kernels::ref;
 #else
 namespace mac = kernels::fast;
 namespace eltwise = kernels::fast;
 namespace pool = kernels::fast;
 namespace reduce = kernels::fast;
+namespace bytemap = kernels::ref;
 #endif
 
 class OpTensors {
@@ -219,7 +223,7 @@ void RunRequantize(const OpTensors& t, const schema::RequantizeOptions* o) {
   p.output_zero_point = t.out()->zero_point();
   p.multiplier = o->multiplier();
   p.shift = o->shift();
-  ref::Requantize(p, static_cast<int32_t>(ElementCount(t.in(0))), t.In8(0), t.Out8());
+  bytemap::Requantize(p, static_cast<int32_t>(ElementCount(t.in(0))), t.In8(0), t.Out8());
 }
 
 void RunConcatenation(const OpTensors& t, const schema::ConcatenationOptions* o) {
@@ -236,7 +240,7 @@ void RunConcatenation(const OpTensors& t, const schema::ConcatenationOptions* o)
     params[i].shift = o->input_shift()->Get(i);
   }
   const int32_t axis = o->axis() + (kMaxRank - Rank(t.out()));
-  ref::Concatenation(axis, n, dims, data, params, Dims4Of(t.out()), t.Out8());
+  bytemap::Concatenation(axis, n, dims, data, params, Dims4Of(t.out()), t.Out8());
 }
 
 void RunPad(const OpTensors& t, const schema::PadOptions* o) {
@@ -298,7 +302,7 @@ void RunOperator(const schema::Model& model, const schema::Operator* op, uint8_t
 #endif
 #if QINFER_OPS_LOOKUP_TABLE
     case schema::OpCode::LOOKUP_TABLE:
-      return ref::LookupTable(op->options_as_LookupTableOptions()->table()->data(),
+      return bytemap::LookupTable(op->options_as_LookupTableOptions()->table()->data(),
                               static_cast<int32_t>(ElementCount(t.in(0))), t.In8(0), t.Out8());
 #endif
 #if QINFER_OPS_REQUANTIZE

@@ -1,6 +1,6 @@
 // The x86 kernels (kernels/x86) against the reference kernels, byte for byte, on every path
 // this CPU supports: >= 1000 random shapes/params per op per path (conv, depthwise, fully
-// connected, add, mul, max and average pooling, mean), plus requantization edge cases (INT32_MIN *
+// connected, add, mul, max and average pooling, mean, lookup table, requantize, concatenation), plus requantization edge cases (INT32_MIN *
 // INT32_MIN saturation, rounding ties, every shift in [-31, 31]).
 #include <gtest/gtest.h>
 
@@ -306,6 +306,103 @@ TEST_P(X86Kernels, MeanRandom) {
       });
   if (GetParam() == Isa::kAvx512Vnni) {
     EXPECT_EQ(taken, cases);
+  }
+}
+
+// Byte maps: on AVX-512 VBMI CPUs the table kernels must take >= 1000 cases each (lookup
+// tables of any length, requantization of >= 1024 bytes, concatenations with a large
+// requantized input); every result equals the reference's.
+bool VbmiPath(Isa isa) {
+  return isa == Isa::kAvx512Vnni && __builtin_cpu_supports("avx512vbmi");
+}
+
+RequantizeParams RandomRequantize(Rng& rng) {
+  RequantizeParams p;
+  p.input_zero_point = rng.ZeroPoint();
+  p.output_zero_point = rng.ZeroPoint();
+  p.multiplier = rng.Multiplier();
+  p.shift = rng.Shift();
+  return p;
+}
+
+TEST_P(X86Kernels, LookupTableRandom) {
+  Rng rng(9500 + static_cast<uint32_t>(GetParam()));
+  int taken = 0;
+  for (int c = 0; c < kCases; ++c) {
+    const std::vector<int8_t> table = rng.Bytes(256);
+    const int32_t count = rng.Chance(20) ? rng.Uniform(0, 70) : rng.Uniform(1, 3000);
+    const std::vector<int8_t> x = rng.Bytes(count);
+    std::vector<int8_t> want(static_cast<size_t>(count)), got(want.size(), 0x55);
+    ref::LookupTable(table.data(), count, x.data(), want.data());
+    if (VbmiPath(GetParam()) && x86::vnni::LookupTable(table.data(), count, x.data(), got.data())) {
+      ++taken;
+    } else {
+      x86::LookupTable(table.data(), count, x.data(), got.data());
+    }
+    ASSERT_EQ(want, got) << "case " << c << " count " << count;
+  }
+  if (VbmiPath(GetParam())) {
+    EXPECT_EQ(taken, kCases);
+  }
+}
+
+TEST_P(X86Kernels, RequantizeRandom) {
+  Rng rng(9600 + static_cast<uint32_t>(GetParam()));
+  int taken = 0;
+  for (int c = 0; c < kCases; ++c) {
+    const RequantizeParams p = RandomRequantize(rng);
+    const int32_t count = rng.Chance(10) ? rng.Uniform(1, 1100) : rng.Uniform(1024, 5000);
+    const std::vector<int8_t> x = rng.Bytes(count);
+    std::vector<int8_t> want(static_cast<size_t>(count)), got(want.size(), 0x55);
+    ref::Requantize(p, count, x.data(), want.data());
+    if (VbmiPath(GetParam()) && x86::vnni::Requantize(p, count, x.data(), got.data())) {
+      ++taken;
+    } else {
+      x86::Requantize(p, count, x.data(), got.data());
+    }
+    ASSERT_EQ(want, got) << "case " << c << " count " << count;
+  }
+  if (VbmiPath(GetParam())) {
+    EXPECT_GE(taken, 1000);
+  }
+}
+
+TEST_P(X86Kernels, ConcatenationRandom) {
+  Rng rng(9700 + static_cast<uint32_t>(GetParam()));
+  int taken = 0;
+  const int cases = VbmiPath(GetParam()) ? 3 * kCases : kCases;  // a third are large enough
+  for (int c = 0; c < cases; ++c) {
+    const int32_t axis = rng.Uniform(0, 3), n = rng.Uniform(1, 4);
+    Dims4 out{rng.Uniform(1, 2), rng.Uniform(1, 12), rng.Uniform(1, 12), rng.Uniform(1, 40)};
+    int32_t* along = axis == 0 ? &out.n : axis == 1 ? &out.h : axis == 2 ? &out.w : &out.c;
+    Dims4 dims[4];
+    std::vector<std::vector<int8_t>> data(static_cast<size_t>(n));
+    const int8_t* ptrs[4];
+    RequantizeParams params[4];
+    int32_t total = 0;
+    for (int32_t i = 0; i < n; ++i) {
+      dims[i] = out;
+      int32_t* d = axis == 0 ? &dims[i].n : axis == 1 ? &dims[i].h : axis == 2 ? &dims[i].w : &dims[i].c;
+      *d = rng.Uniform(1, 8);
+      total += *d;
+      data[i] = rng.Bytes(FlatSize(dims[i]));
+      ptrs[i] = data[i].data();
+      params[i] = RandomRequantize(rng);
+      if (rng.Chance(30)) params[i].multiplier = 0;  // a plain copy
+    }
+    *along = total;
+    std::vector<int8_t> want(static_cast<size_t>(FlatSize(out))), got(want.size(), 0x55);
+    ref::Concatenation(axis, n, dims, ptrs, params, out, want.data());
+    if (VbmiPath(GetParam()) &&
+        x86::vnni::Concatenation(axis, n, dims, ptrs, params, out, got.data())) {
+      ++taken;
+    } else {
+      x86::Concatenation(axis, n, dims, ptrs, params, out, got.data());
+    }
+    ASSERT_EQ(want, got) << "case " << c << " axis " << axis << " inputs " << n;
+  }
+  if (VbmiPath(GetParam())) {
+    EXPECT_GE(taken, 1000);
   }
 }
 

@@ -1,6 +1,6 @@
-// Whole-model latency of qinfer (model/qinfer/<name>): the converter's Fashion-MNIST CNN
-// (models/fashion_cnn.onnx converted at start-up with a few calibration samples) and a
-// MobileNetV2-sized network (224x224x3, width 1.0, random weights from a fixed seed). GOPS
+// Whole-model latency of qinfer (model/qinfer/<name>): the converter's models (models/
+// fashion_cnn.onnx, fashion_mixed.onnx and blazeface_front_128.onnx, converted at start-up
+// with a few calibration samples) and a MobileNetV2-sized network (224x224x3, width 1.0, random weights from a fixed seed). GOPS
 // counts 2 ops per multiply-accumulate of the conv, depthwise and fully connected layers.
 #include <cstdint>
 #include <string>
@@ -57,16 +57,30 @@ testing::AlignedBytes MobileNetV2(int64_t* macs) {
   return n.Finish({in}, {x});
 }
 
-testing::AlignedBytes FashionCnn(int64_t* macs) {
+// A model of models/ converted at start-up with a few of its calibration samples.
+testing::AlignedBytes Converted(const char* onnx, const char* calib) {
   converter::ConvertOptions opt;
   opt.calib_samples = 32;
   opt.compute_sqnr = false;
   opt.optimize_rounding = false;
-  const converter::ConvertResult r =
-      converter::ConvertFile(QINFER_SOURCE_DIR "/models/fashion_cnn.onnx",
-                             {QINFER_SOURCE_DIR "/models/fashion_calib.npy"}, opt);
-  *macs = 0;  // not reported for this model: latency only
+  const converter::ConvertResult r = converter::ConvertFile(
+      std::string(QINFER_SOURCE_DIR "/models/") + onnx,
+      {std::string(QINFER_SOURCE_DIR "/models/") + calib}, opt);
   return testing::AlignedBytes(r.bytes.data(), r.bytes.size());
+}
+
+// The converter's models: latency only (macs 0: not reported).
+testing::AlignedBytes FashionCnn(int64_t* macs) {
+  *macs = 0;
+  return Converted("fashion_cnn.onnx", "fashion_calib.npy");
+}
+testing::AlignedBytes FashionMixed(int64_t* macs) {
+  *macs = 0;
+  return Converted("fashion_mixed.onnx", "fashion_calib.npy");
+}
+testing::AlignedBytes Blazeface(int64_t* macs) {
+  *macs = 0;
+  return Converted("blazeface_front_128.onnx", "lfw_calib.npy");
 }
 
 void RegisterModel(const std::string& name, testing::AlignedBytes (*build)(int64_t*)) {
@@ -97,6 +111,8 @@ void RegisterModel(const std::string& name, testing::AlignedBytes (*build)(int64
 
 int RegisterAll() {
   RegisterModel("fashion_cnn", FashionCnn);
+  RegisterModel("fashion_mixed", FashionMixed);
+  RegisterModel("blazeface_front_128", Blazeface);
   RegisterModel("mobilenetv2", MobileNetV2);
   return 1;
 }

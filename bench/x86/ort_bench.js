@@ -24,7 +24,8 @@ async function timeModel(path) {
     graphOptimizationLevel: 'all',
   });
   const name = session.inputNames[0];
-  const dims = path.includes('mobilenetv2') ? [1, 3, 224, 224] : [1, 1, 28, 28];
+  const dims = path.includes('mobilenetv2') ? [1, 3, 224, 224]
+             : path.includes('blazeface') ? [1, 128, 128, 3] : [1, 1, 28, 28];
   const count = dims.reduce((a, b) => a * b, 1);
   const data = new Float32Array(count);
   let x = 12345;

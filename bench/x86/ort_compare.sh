@@ -17,9 +17,10 @@ models=$build/ort-models
 /usr/bin/python3 "$root/bench/x86/ort_models.py" "$models" >/dev/null
 "$build/bench/x86_bench" --benchmark_filter='^model/' --benchmark_repetitions=3 \
   --benchmark_report_aggregates_only=true --benchmark_format=json >"$models/qinfer.json"
-NODE_PATH=$ort/node_modules node "$root/bench/x86/ort_bench.js" \
-  "$models"/{fashion_cnn,fashion_cnn_qdq_s8,fashion_cnn_qdq_u8}.onnx \
-  "$models"/{mobilenetv2,mobilenetv2_qdq_s8,mobilenetv2_qdq_u8}.onnx >"$models/ort.jsonl"
+names="fashion_cnn fashion_mixed blazeface_front_128 mobilenetv2"
+files=()
+for n in $names; do files+=("$models/$n.onnx" "$models/${n}_qdq_s8.onnx" "$models/${n}_qdq_u8.onnx"); done
+NODE_PATH=$ort/node_modules node "$root/bench/x86/ort_bench.js" "${files[@]}" >"$models/ort.jsonl" 2>"$models/ort.log"
 /usr/bin/python3 - "$models/qinfer.json" "$models/ort.jsonl" <<'EOF'
 import json, sys
 q = {b["run_name"].split("/")[2]: b for b in json.load(open(sys.argv[1]))["benchmarks"]
@@ -30,7 +31,7 @@ print(f"ONNX Runtime {lines[0]['onnxruntime']}; medians of 3 repetitions; micros
       "inference, CPU time (wall-clock in parentheses)")
 print("| model | qinfer int8 | ORT float | ORT QDQ int8 act. | ORT QDQ uint8 act. | best ORT / qinfer (CPU) |")
 print("|---|---|---|---|---|---|")
-for name in ("fashion_cnn", "mobilenetv2"):
+for name in ("fashion_cnn", "fashion_mixed", "blazeface_front_128", "mobilenetv2"):
     b = q[name]
     scale = 1.0 if b["time_unit"] == "us" else 1e-3
     cells = [(b["cpu_time"] * scale, b["real_time"] * scale)]

@@ -5,6 +5,8 @@ Writes to OUT_DIR:
   mobilenetv2.onnx           float, the architecture of models.cc's MobileNetV2 (224x224x3,
                              width 1.0, expansion 6, ReLU; random weights from a fixed seed)
   fashion_cnn.onnx           models/fashion_cnn.onnx (float), batch norms folded
+  fashion_mixed.onnx,        models/fashion_mixed.onnx and models/blazeface_front_128.onnx
+  blazeface_front_128.onnx   (float), as the converter reads them
   <name>_qdq_s8.onnx         QDQ int8 (int8 activations, int8 weights, per-tensor scales)
   <name>_qdq_u8.onnx         QDQ with uint8 activations (ONNX Runtime's fast x86 path)
 
@@ -157,6 +159,7 @@ def to_qdq(model, act_type):
         return name + "_dq"
 
     act = {g.input[0].name: qdq(g.input[0].name)}
+    kept = set()
     for n in g.node:
         if n.op_type == "Relu":
             continue
@@ -171,6 +174,9 @@ def to_qdq(model, act_type):
             elif name in inits and n.op_type in ("Conv", "Gemm") and i == 2:
                 ins.append(dq_weight(name, bias_of=ws)[0])
             else:
+                if name in inits and name not in kept:  # shapes, pads: as they were
+                    kept.add(name)
+                    new_inits.append(numpy_helper.from_array(inits[name], name))
                 ins.append(name)
         out = n.output[0]
         nodes.append(helper.make_node(n.op_type, ins, [out], name=n.name, **{
@@ -191,6 +197,8 @@ def main():
     models = {
         "mobilenetv2": mobilenetv2(),
         "fashion_cnn": fold_batch_norms(onnx.load(os.path.join(ROOT, "models", "fashion_cnn.onnx"))),
+        "fashion_mixed": fold_batch_norms(onnx.load(os.path.join(ROOT, "models", "fashion_mixed.onnx"))),
+        "blazeface_front_128": onnx.load(os.path.join(ROOT, "models", "blazeface_front_128.onnx")),
     }
     for name, m in models.items():
         onnx.checker.check_model(m)

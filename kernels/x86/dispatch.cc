@@ -187,6 +187,32 @@ void MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, i
   ref::MeanHW(p, input_dims, input, output);
 }
 
+void LookupTable(const int8_t* table, int32_t count, const int8_t* input, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::LookupTable(table, count, input, output)) {
+    return;
+  }
+  ref::LookupTable(table, count, input, output);
+}
+
+void Requantize(const RequantizeParams& p, int32_t count, const int8_t* input, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) && vnni::Requantize(p, count, input, output)) {
+    return;
+  }
+  ref::Requantize(p, count, input, output);
+}
+
+void Concatenation(int32_t axis, int32_t num_inputs, const Dims4* input_dims,
+                   const int8_t* const* inputs, const RequantizeParams* input_params,
+                   const Dims4& output_dims, int8_t* output) {
+  if (Active() >= static_cast<int>(Isa::kAvx512Vnni) &&
+      vnni::Concatenation(axis, num_inputs, input_dims, inputs, input_params, output_dims,
+                          output)) {
+    return;
+  }
+  ref::Concatenation(axis, num_inputs, input_dims, inputs, input_params, output_dims, output);
+}
+
 }  // namespace x86
 }  // namespace kernels
 }  // namespace qinfer

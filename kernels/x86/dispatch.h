@@ -75,6 +75,14 @@ void AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
 
 void MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output);
 
+void LookupTable(const int8_t* table, int32_t count, const int8_t* input, int8_t* output);
+
+void Requantize(const RequantizeParams& p, int32_t count, const int8_t* input, int8_t* output);
+
+void Concatenation(int32_t axis, int32_t num_inputs, const Dims4* input_dims,
+                   const int8_t* const* inputs, const RequantizeParams* input_params,
+                   const Dims4& output_dims, int8_t* output);
+
 }  // namespace x86
 }  // namespace kernels
 }  // namespace qinfer

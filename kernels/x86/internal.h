@@ -67,6 +67,12 @@ bool AvgPool2D(const PoolParams& p, const Dims4& input_dims, const int8_t* input
                const Dims4& output_dims, int8_t* output);
 // mean_vnni.cc; the dispatcher runs the reference when it returns false.
 bool MeanHW(const MeanParams& p, const Dims4& input_dims, const int8_t* input, int8_t* output);
+// bytemap_vnni.cc (AVX512-VBMI table lookups); false without VBMI or when too small to pay.
+bool LookupTable(const int8_t* table, int32_t count, const int8_t* input, int8_t* output);
+bool Requantize(const RequantizeParams& p, int32_t count, const int8_t* input, int8_t* output);
+bool Concatenation(int32_t axis, int32_t num_inputs, const Dims4* input_dims,
+                   const int8_t* const* inputs, const RequantizeParams* input_params,
+                   const Dims4& output_dims, int8_t* output);
 }  // namespace vnni
 
 }  // namespace x86
