@@ -13,8 +13,9 @@
 // A traits class K supplies:
 //   kMR, kNR, kNeedWsum (raw = sum w * (a + 128): the caller folds -(128 + zi) * sum(w) and
 //   -zw * sum(a - zi) into the offsets), Micro(), WSum(), Epilogue().
-// VNNI and AVX2 also have a broadcast path (kBroadcast) for K <= K::kBcastMaxK and >= 8 rows:
-// the channel block's weights are packed on the stack (VNNI [K/4][64][4] bytes, AVX2
+// VNNI, AVX2 and SSE4.1 also have a broadcast path (kBroadcast) for K <= K::kBcastMaxK and at
+// least K::kBcastMinRows rows (its per-call weight packing must pay off):
+// the channel block's weights are packed on the stack (VNNI [K/4][64][4] bytes, AVX2/SSE4.1
 // [K/2][64][2] int16) and each row's 4 (2) activations are broadcast, so accumulators need
 // no horizontal reduction. Both take activations as a + 128 and fold -(128 + zi) * sum(w).
 // All int32 sums wrap exactly like the reference's int32 accumulator would (mod 2^32).
@@ -115,7 +116,7 @@ bool RunConv(const Geometry& g, const int8_t* input, const int8_t* weights, cons
   // Broadcast path (small K, enough rows): the weights of a channel block are packed on the
   // stack as [K/4][64 channels][4] and each row's 4 activations are broadcast.
   // A weights zero point leaves a per-row term that only the sum-folding kernels compute.
-  const bool bcast = K::kBroadcast && ktot <= K::kBcastMaxK && pixels >= 8 &&
+  const bool bcast = K::kBroadcast && ktot <= K::kBcastMaxK && pixels >= K::kBcastMinRows &&
                      (K::kNeedWsum || g.zw == 0);
   const int32_t mstep = bcast ? K::kMRB : MR;
   alignas(64) int32_t tmp[kMaxRows][kNB + 16];

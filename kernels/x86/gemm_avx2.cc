@@ -1,19 +1,17 @@
 // AVX2 paths (compile with -mavx2): int8 sign-extended to int16, zero points subtracted in
 // int16 ((x - zi) and (w - zw) fit in [-255, 255]), vpmaddwd into int32. No correction terms.
-// The broadcast path for small K (many rows, few dot-product steps per output) instead
-// multiplies a + 128 by w, both as int16, and the driver folds -(128 + zi) * sum(w).
+// Small K takes the broadcast path of madd_bcast.h.
 #include <immintrin.h>
 
 #include "kernels/x86/driver.h"
 #include "kernels/x86/internal.h"
+#include "kernels/x86/madd_bcast.h"
 #include "kernels/x86/madd_micro.h"
 
 namespace qinfer {
 namespace kernels {
 namespace x86 {
 namespace {
-
-constexpr int32_t kBcastAvx2K = kBcastK / 2;  // K whose int16 pack fills wpack (2 bytes per weight)
 
 inline __m256i Load16(const int8_t* p) {
   return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -53,10 +51,26 @@ inline void Store8(int8_t* out, __m256i v, int32_t n) {
   }
 }
 
-// MaddMicro's operations on 16 int16 lanes.
+// MaddMicro's and MaddBcast's operations on 16 int16 / 8 int32 lanes.
 struct Avx2Madd {
   using Vec = __m256i;
-  static constexpr int32_t kBytes = 16;
+  static constexpr int32_t kBytes = 16, kLanes = 8;
+  static Vec LoadFlipped(const int8_t* p) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return _mm256_cvtepu8_epi16(_mm_xor_si128(v, _mm_set1_epi8(static_cast<char>(0x80))));
+  }
+  static Vec Bcast32(int32_t v) { return _mm256_set1_epi32(v); }
+  static Vec LoadAligned(const int32_t* p) {
+    return _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
+  }
+  static void Store(int32_t* p, Vec v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
+  static void StoreInt16(int16_t* p, Vec v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
+  static int32_t Sum(Vec v) {
+    __m128i q = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    q = _mm_hadd_epi32(q, q);
+    q = _mm_hadd_epi32(q, q);
+    return _mm_cvtsi128_si32(q);
+  }
   static Vec Zero() { return _mm256_setzero_si256(); }
   static Vec Set16(int32_t v) { return _mm256_set1_epi16(static_cast<int16_t>(v)); }
   static Vec Load(const int8_t* p) { return Load16(p); }
@@ -70,102 +84,14 @@ struct Avx2Madd {
   }
 };
 
-// Broadcast tile: R rows x 16 channels (two 8-lane accumulators per row); apack holds each
-// row's activations as int16 a + 128 (pairs broadcast as one int32), wpack the block's
-// weights as [K/2][kNB][2] int16. Raw sums of channels [0, 16) go to out[i * ldo].
-template <int R>
-void BcastTile(const int16_t (*apack)[kBcastAvx2K + 2], int32_t pairs, const int16_t* w,
-               int32_t* out, int32_t ldo) {
-  __m256i acc[R][2];
-  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
-  for (int32_t q = 0; q < pairs; ++q) {
-    const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + q * kNB * 2));
-    const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + q * kNB * 2 + 16));
-    for (int i = 0; i < R; ++i) {
-      int32_t pair;
-      __builtin_memcpy(&pair, apack[i] + 2 * q, 4);
-      const __m256i x = _mm256_set1_epi32(pair);
-      acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(x, w0));
-      acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(x, w1));
-    }
-  }
-  for (int i = 0; i < R; ++i) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i * ldo), acc[i][0]);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i * ldo + 8), acc[i][1]);
-  }
-}
-
-struct Avx2 {
+// PackW and Bcast: the broadcast path (madd_bcast.h).
+struct Avx2 : MaddBcast<Avx2Madd> {
   static constexpr int32_t kMR = 4, kNR = 2;
   static constexpr bool kNeedWsum = false;
   static constexpr bool kBroadcast = true;
-  static constexpr int32_t kMRB = 4;
-  static constexpr int32_t kBcastMaxK = kBcastAvx2K;
-
-  // wpack as [K/2][kNB][2] int16, zero past nb (up to the next 16 channels) and past K;
-  // wsum[j] = sum(w[j]).
-  // 16 weights of a channel at a time become 8 int16 pairs, each stored as one int32.
-  static void PackW(const int8_t* w, int32_t ktot, int32_t nb, int8_t* wpack, int32_t* wsum) {
-    int32_t* wp = reinterpret_cast<int32_t*>(wpack);  // one int16 pair per (k / 2, channel)
-    const int32_t pairs = (ktot + 1) / 2, n16 = (nb + 15) / 16 * 16;
-    const __m256i ones = _mm256_set1_epi16(1);
-    for (int32_t j = 0; j < n16; ++j) {
-      const int8_t* wj = w + static_cast<int64_t>(j) * ktot;
-      __m256i sum = _mm256_setzero_si256();
-      alignas(32) int32_t v[8];
-      for (int32_t k = 0; k < 2 * pairs; k += 16) {
-        __m256i x = _mm256_setzero_si256();
-        if (j < nb) {
-          if (k + 16 <= ktot) {
-            x = Load16(wj + k);
-          } else {
-            alignas(16) int8_t t[16] = {};
-            for (int32_t i = 0; k + i < ktot; ++i) t[i] = wj[k + i];
-            x = Load16(t);
-          }
-        }
-        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(x, ones));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(v), x);
-        const int32_t n = 2 * pairs - k < 16 ? (2 * pairs - k) / 2 : 8;
-        for (int32_t i = 0; i < n; ++i) wp[(k / 2 + i) * kNB + j] = v[i];
-      }
-      alignas(32) int32_t s8[8];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(s8), sum);
-      wsum[j] = s8[0] + s8[1] + s8[2] + s8[3] + s8[4] + s8[5] + s8[6] + s8[7];
-    }
-  }
-
-  static void Bcast(const int8_t* const* a, int32_t nseg, int32_t seglen, int32_t mr,
-                    int32_t ktot, const int8_t* wpack, int32_t nb, int32_t* out, int32_t ldo) {
-    alignas(32) int16_t apack[kMRB][kBcastAvx2K + 2];
-    const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
-    for (int32_t i = 0; i < mr; ++i) {
-      int16_t* d = apack[i];
-      for (int32_t s = 0; s < nseg; ++s, d += seglen) {
-        const int8_t* src = a[i * nseg + s];
-        int32_t k = 0;
-        for (; k + 16 <= seglen; k += 16) {
-          const __m128i v = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + k)),
-                                          _mm256_castsi256_si128(flip));
-          _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + k), _mm256_cvtepu8_epi16(v));
-        }
-        for (; k < seglen; ++k) d[k] = static_cast<int16_t>(src[k] + 128);
-      }
-      apack[i][ktot] = 0;  // the odd K's last pair
-    }
-    const int32_t pairs = (ktot + 1) / 2;
-    const int16_t* wp = reinterpret_cast<const int16_t*>(wpack);
-    for (int32_t j0 = 0; j0 < nb; j0 += 16) {
-      int32_t* o = out + j0;
-      const int16_t* w = wp + j0 * 2;
-      switch (mr) {
-        case 1: BcastTile<1>(apack, pairs, w, o, ldo); break;
-        case 2: BcastTile<2>(apack, pairs, w, o, ldo); break;
-        case 3: BcastTile<3>(apack, pairs, w, o, ldo); break;
-        default: BcastTile<4>(apack, pairs, w, o, ldo); break;
-      }
-    }
-  }
+  static constexpr int32_t kMRB = kRows;
+  static constexpr int32_t kBcastMaxK = kBcastInt16K;
+  static constexpr int32_t kBcastMinRows = 8;
 
   template <int R, bool>
   static void Micro(const int8_t* const* a, int32_t nseg, int32_t seglen,

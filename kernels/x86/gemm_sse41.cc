@@ -2,6 +2,7 @@
 // sign-extended to int16, zero points are subtracted in int16 ((x - zi) and (w - zw) fit in
 // [-255, 255]) and pmaddwd accumulates into int32. SSE4.1 has no per-lane variable shifts, so
 // the requantization (once per output, not per MAC) runs the scalar reference arithmetic.
+// Small K takes the broadcast path of madd_bcast.h.
 #include <smmintrin.h>
 
 // gemmlowp's fixedpoint header picks its SSE specializations under -msse4.1; their vector
@@ -12,6 +13,7 @@
 #pragma GCC diagnostic pop
 #include "kernels/x86/driver.h"
 #include "kernels/x86/internal.h"
+#include "kernels/x86/madd_bcast.h"
 #include "kernels/x86/madd_micro.h"
 
 namespace qinfer {
@@ -23,10 +25,25 @@ inline __m128i Load8(const int8_t* p) {
   return _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
 
-// MaddMicro's operations on 8 int16 lanes.
+// MaddMicro's and MaddBcast's operations on 8 int16 / 4 int32 lanes.
 struct Sse41Madd {
   using Vec = __m128i;
-  static constexpr int32_t kBytes = 8;
+  static constexpr int32_t kBytes = 8, kLanes = 4;
+  static Vec LoadFlipped(const int8_t* p) {
+    const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    return _mm_cvtepu8_epi16(_mm_xor_si128(v, _mm_set1_epi8(static_cast<char>(0x80))));
+  }
+  static Vec Bcast32(int32_t v) { return _mm_set1_epi32(v); }
+  static Vec LoadAligned(const int32_t* p) {
+    return _mm_load_si128(reinterpret_cast<const __m128i*>(p));
+  }
+  static void Store(int32_t* p, Vec v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
+  static void StoreInt16(int16_t* p, Vec v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
+  static int32_t Sum(Vec v) {
+    __m128i q = _mm_hadd_epi32(v, v);
+    q = _mm_hadd_epi32(q, q);
+    return _mm_cvtsi128_si32(q);
+  }
   static Vec Zero() { return _mm_setzero_si128(); }
   static Vec Set16(int32_t v) { return _mm_set1_epi16(static_cast<int16_t>(v)); }
   static Vec Load(const int8_t* p) { return Load8(p); }
@@ -39,12 +56,14 @@ struct Sse41Madd {
   }
 };
 
-struct Sse41 {
+// PackW and Bcast: the broadcast path (madd_bcast.h).
+struct Sse41 : MaddBcast<Sse41Madd> {
   static constexpr int32_t kMR = 4, kNR = 2;
   static constexpr bool kNeedWsum = false;
-  static constexpr bool kBroadcast = false;
-  static constexpr int32_t kMRB = 4;
-  static constexpr int32_t kBcastMaxK = 0;
+  static constexpr bool kBroadcast = true;
+  static constexpr int32_t kMRB = kRows;
+  static constexpr int32_t kBcastMaxK = kBcastInt16K;
+  static constexpr int32_t kBcastMinRows = 32;
 
   template <int R, bool>
   static void Micro(const int8_t* const* a, int32_t nseg, int32_t seglen,

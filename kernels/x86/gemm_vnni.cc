@@ -33,6 +33,7 @@ struct Vnni {
   static constexpr bool kBroadcast = true;
   static constexpr int32_t kMRB = kTileRows;
   static constexpr int32_t kBcastMaxK = kBcastK;
+  static constexpr int32_t kBcastMinRows = 8;
 
   // wpack[k4][64 channels][4 bytes], zero past nb channels and past K; wsum[j] = sum(w[j]).
   // Whole 4-byte groups are gathered 16 channels at a time; a last partial group is scalar.
