@@ -71,6 +71,19 @@ TEST_P(X86Kernels, DepthwiseConv2DRandom) {
                                               x86::DepthwiseConv2D);
 }
 
+// The 3x3 kernel (AVX-512 VBMI) called directly, so every case runs it: it must take them all.
+TEST(X86Depthwise3x3, RandomAgainstReference) {
+  if (x86::DetectedIsa() < Isa::kAvx512Vnni || !__builtin_cpu_supports("avx512vbmi")) {
+    GTEST_SKIP() << "CPU lacks AVX-512 VNNI + VBMI";
+  }
+  testing_support::CheckDepthwise3x3Random(
+      3500, kCases,
+      [](const ConvParams& p, const Dims4& in_d, const int8_t* x, const Dims4& w_d,
+         const int8_t* w, const int32_t* b, const Dims4& out_d, int8_t* y) {
+        ASSERT_TRUE(x86::vnni::DepthwiseConv3x3(p, in_d, x, w_d, w, b, out_d, y));
+      });
+}
+
 // What the converter stores for --target x86-avx512vnni: the weights in the packed layout
 // and the folded bias (the helpers under test only lay bytes out; outputs are checked
 // against the reference kernel on the generic weights).
