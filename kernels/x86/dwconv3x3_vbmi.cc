@@ -57,19 +57,20 @@ inline __m256i Load32(const Ctx& k, const int8_t* p) {
               : _mm256_maskz_loadu_epi8(k.m, p);
 }
 
-// Input column ix (row r's bytes at at[r]) as G vectors of 16 channels, lane bytes = rows
-// 0..3, flipped to unsigned.
+// Input column ix (row r's bytes at k.rows[r] + at[r]) as G vectors of 16 channels, lane
+// bytes = rows 0..3, flipped to unsigned. Offsets rather than pointers: columns in the
+// padding would point outside the input.
 template <int G, bool Full>
-__attribute__((always_inline)) inline void Column(const Ctx& k, int32_t ix,
-                                                  const int8_t* const* at, __m512i* g) {
+__attribute__((always_inline)) inline void Column(const Ctx& k, int32_t ix, const int64_t* at,
+                                                  __m512i* g) {
   if (static_cast<uint32_t>(ix) >= static_cast<uint32_t>(k.in_w)) {
     for (int h = 0; h < G; ++h) g[h] = k.zcol;
     return;
   }
-  const __m512i a = _mm512_inserti64x4(_mm512_castsi256_si512(Load32<Full>(k, at[0])),
-                                       Load32<Full>(k, at[1]), 1);
-  const __m512i b = _mm512_inserti64x4(_mm512_castsi256_si512(Load32<Full>(k, at[2])),
-                                       Load32<Full>(k, at[3]), 1);
+  const __m512i a = _mm512_inserti64x4(_mm512_castsi256_si512(Load32<Full>(k, k.rows[0] + at[0])),
+                                       Load32<Full>(k, k.rows[1] + at[1]), 1);
+  const __m512i b = _mm512_inserti64x4(_mm512_castsi256_si512(Load32<Full>(k, k.rows[2] + at[2])),
+                                       Load32<Full>(k, k.rows[3] + at[3]), 1);
   for (int h = 0; h < G; ++h)
     g[h] = _mm512_xor_si512(_mm512_permutex2var_epi8(a, k.idx[h], b), k.flip);
 }
@@ -120,8 +121,8 @@ __attribute__((noinline, flatten)) void Pass(const Ctx& k, const Block<L>& b, in
     for (int r = 0; r < R; ++r)
 #pragma GCC unroll 2
       for (int h = 0; h < G; ++h) acc[i][r][h] = _mm512_load_si512(b.start + 16 * h);
-  const int8_t* at[4];
-  for (int r = 0; r < 4; ++r) at[r] = k.rows[r] + ix0 * k.step[r];
+  int64_t at[4];
+  for (int r = 0; r < 4; ++r) at[r] = ix0 * k.step[r];
   constexpr int kCols = (N - 1) * S + 3;
 #pragma GCC unroll 16
   for (int t = 0; t < kCols; ++t) {
