@@ -10,6 +10,9 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|i[3-6]86)$")
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-mavx2")
     elseif(src MATCHES "_sse41\\.cc$")
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-msse4.1")
+    elseif(src MATCHES "_vbmi\\.cc$")
+      set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS
+        "-mavx512f;-mavx512bw;-mavx512vl;-mavx512vnni;-mavx512vbmi")
     elseif(src MATCHES "_vnni\\.cc$")
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS
         "-mavx512f;-mavx512bw;-mavx512vl;-mavx512vnni")

@@ -91,6 +91,53 @@ TEST_P(X86Kernels, DepthwiseConv2DRandom) {
                                               x86::DepthwiseConv2D);
 }
 
+// The 3x3 kernel (AVX-512 VBMI) called directly, so every case runs it: it must take them
+// all. Cases are drawn until each of its paths, told apart by the case's parameters, has run
+// at least kCases times: strides 1 and 2, output row pairs and single rows, whole 32-channel
+// blocks and tails of up to 16 and of 17..31 channels, requantization with and without the
+// checked steps (a left shift or an INT32_MIN multiplier), per-tensor and per-channel, and
+// the passes of 4 output pixels and of 1, 2, 3 at a row's end (whole blocks, no checks).
+TEST(X86Depthwise3x3, RandomAgainstReference) {
+  if (x86::DetectedIsa() < Isa::kAvx512Vnni || !__builtin_cpu_supports("avx512vbmi")) {
+    GTEST_SKIP() << "CPU lacks AVX-512 VNNI + VBMI";
+  }
+  enum Path { kS1, kS2, kRowPairs, kSingleRows, kWhole, kTail16, kTail31, kChecks, kPlain,
+              kPerTensor, kPerChannel, kRun4, kEnd1, kEnd2, kEnd3, kPaths };
+  int reached[kPaths] = {};
+  auto count = [&](const ConvParams& p, const Dims4& out_d) {
+    const int32_t tail = out_d.c % 32;
+    bool checks = false;
+    for (int32_t i = 0; i < p.requant.count; ++i)
+      checks = checks || p.requant.shift[i] > 0 || p.requant.multiplier[i] == INT32_MIN;
+    ++reached[p.stride_h == 1 ? kS1 : kS2];
+    if (p.stride_h == 1 && out_d.h >= 2) ++reached[kRowPairs];
+    if (p.stride_h == 2 || out_d.h % 2 == 1) ++reached[kSingleRows];
+    if (out_d.c >= 32) ++reached[kWhole];
+    if (tail > 0) ++reached[tail <= 16 ? kTail16 : kTail31];
+    ++reached[checks ? kChecks : kPlain];
+    ++reached[p.requant.count == 1 ? kPerTensor : kPerChannel];
+    if (!checks && out_d.w >= 4) ++reached[kRun4];
+    if (!checks && out_d.c >= 32 && out_d.w % 4 != 0) ++reached[kEnd1 + out_d.w % 4 - 1];
+  };
+  auto least = [&] {
+    int m = reached[0];
+    for (int r : reached) m = r < m ? r : m;
+    return m;
+  };
+  for (uint32_t seed = 3500; least() < kCases; ++seed) {
+    ASSERT_LT(seed, 3600u) << "paths still short of " << kCases << " cases";
+    testing_support::CheckDepthwise3x3Random(
+        seed, 500,
+        [&](const ConvParams& p, const Dims4& in_d, const int8_t* x, const Dims4& w_d,
+            const int8_t* w, const int32_t* b, const Dims4& out_d, int8_t* y) {
+          count(p, out_d);
+          ASSERT_TRUE(x86::vnni::DepthwiseConv3x3(p, in_d, x, w_d, w, b, out_d, y));
+        });
+    if (HasFatalFailure()) return;
+  }
+  for (int r = 0; r < kPaths; ++r) RecordProperty("path" + std::to_string(r), reached[r]);
+}
+
 // What the converter stores for --target x86-avx512vnni: the weights in the packed layout
 // and the folded bias (the helpers under test only lay bytes out; outputs are checked
 // against the reference kernel on the generic weights).

@@ -36,8 +36,13 @@ struct ConvShape {
     return int64_t{out_h()} * out_w() * oc * k * k * (depthwise() ? 1 : ic);
   }
 };
+// The dwconv rows after the first: MobileNetV2's depthwise layers (3x3, pad 1), one per
+// resolution and stride, so each can be measured on its own.
 inline constexpr ConvShape kConvShapes[] = {
-    {"conv", 56, 56, 64, 3, 64, 1}, {"conv", 224, 224, 3, 3, 32, 2}, {"dwconv", 112, 112, 32, 3, 32, 1}};
+    {"conv", 56, 56, 64, 3, 64, 1},       {"conv", 224, 224, 3, 3, 32, 2},
+    {"dwconv", 112, 112, 32, 3, 32, 1},   {"dwconv", 112, 112, 96, 3, 96, 2},
+    {"dwconv", 56, 56, 144, 3, 144, 1},   {"dwconv", 28, 28, 192, 3, 192, 2},
+    {"dwconv", 14, 14, 576, 3, 576, 1},   {"dwconv", 7, 7, 960, 3, 960, 1}};
 
 // Elementwise add and mul of two h x w x c tensors; 3x3 stride-2 max and average pooling (pad 1).
 struct EltShape {

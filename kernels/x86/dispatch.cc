@@ -29,6 +29,16 @@ IsaSelect g_isa{kIsaNames, 4, Detect, -1, -1};
 
 int Active() { return ActivePath(&g_isa); }
 
+// AVX-512 VBMI (vpermb/vpermt2b) on top of the VNNI path: Ice Lake and later, not Cascade
+// Lake. Asked only once Active() has run cpuid's detection.
+bool HasVbmi() {
+#if defined(__x86_64__) || defined(__i386__)
+  return __builtin_cpu_supports("avx512vbmi");
+#else
+  return false;
+#endif
+}
+
 }  // namespace
 
 Isa DetectedIsa() { return static_cast<Isa>(DetectedPath(&g_isa)); }
@@ -67,7 +77,9 @@ void DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t*
                      const Dims4& output_dims, int8_t* output) {
   const int isa = Active();
   if (isa >= static_cast<int>(Isa::kAvx512Vnni) &&
-      (vnni::DepthwiseConv2DDirect(p, input_dims, input, weights_dims, weights, bias,
+      ((HasVbmi() && vnni::DepthwiseConv3x3(p, input_dims, input, weights_dims, weights, bias,
+                                            output_dims, output)) ||
+       vnni::DepthwiseConv2DDirect(p, input_dims, input, weights_dims, weights, bias,
                                    output_dims, output) ||
        vnni::DepthwiseConv2D(p, input_dims, input, weights_dims, weights, bias, output_dims,
                              output))) {

@@ -9,6 +9,8 @@
 // and pooling have AVX-512 and AVX2 kernels (the AVX-512 add declines parameters whose
 // intermediates leave its ranges, and AVX2 runs them); SSE4.1 runs them on ref. Mul has an
 // AVX-512 kernel only; other paths run it on ref.
+// On the AVX-512 path, 3x3 depthwise convs with stride 1 or 2 take a VBMI kernel when cpuid
+// also reports AVX-512 VBMI (Ice Lake and later).
 // No heap, no exceptions, no static constructors; scratch lives on the stack (< 100 KB per
 // call, see driver.h), so *ScratchSize() stays 0 and the arena is unchanged.
 #ifndef QINFER_KERNELS_X86_DISPATCH_H_

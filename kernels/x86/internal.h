@@ -55,6 +55,11 @@ bool Conv2DSmallK(const ConvParams& p, const Dims4& input_dims, const int8_t* in
 bool DepthwiseConv2DDirect(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
                            const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
                            const Dims4& output_dims, int8_t* output);
+// 3x3 depthwise conv, stride 1 or 2, with vpdpbusd on rows interleaved by vpermt2b
+// (dwconv3x3_vbmi.cc, AVX-512 VBMI too: the dispatcher checks cpuid for it).
+bool DepthwiseConv3x3(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
+                      const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
+                      const Dims4& output_dims, int8_t* output);
 // AVX-512 add, mul and pooling (eltwise_vnni.cc, pool_vnni.cc); the dispatcher falls back
 // to the AVX2 kernels (mul: the reference) when they return false.
 bool Add(const AddParams& p, const Dims4& input1_dims, const int8_t* input1,

@@ -233,6 +233,32 @@ void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
   }
 }
 
+void CheckDepthwise3x3Random(uint32_t seed, int cases, ConvFn fn) {
+  Rng rng(seed);
+  for (int c = 0; c < cases; ++c) {
+    ConvParams p;
+    p.stride_h = p.stride_w = rng.Uniform(1, 2);
+    p.dilation_h = p.dilation_w = 1;
+    p.pad_top = rng.Uniform(0, 2), p.pad_left = rng.Uniform(0, 2);
+    const Window win{3, 3, rng.Uniform(0, 2), rng.Uniform(0, 2)};
+    p.groups = 1;
+    p.depth_multiplier = 1;
+    // Whole blocks of 32 channels, or a tail of 1..31 after 0..4 of them.
+    const int32_t ch = rng.Chance(35) ? 32 * rng.Uniform(1, 5)
+                       : rng.Chance(50) ? rng.Uniform(1, 40) : rng.Uniform(41, 150);
+    const int32_t in_w = rng.Chance(25) ? rng.Uniform(15, 40) : rng.Uniform(1, 14);
+    const Dims4 in_d{rng.Uniform(1, 2), rng.Uniform(1, 14), in_w, ch};
+    int32_t oh, ow;
+    if (!OutputSize(p, win, in_d, &oh, &ow)) {
+      --c;
+      continue;
+    }
+    const Dims4 out_d{in_d.n, oh, ow, ch};
+    const Dims4 w_d{1, 3, 3, ch};
+    ASSERT_TRUE(RunConvCase(rng, p, in_d, w_d, out_d, ref::DepthwiseConv2D, fn)) << "case " << c;
+  }
+}
+
 // Requantization edges: weights 0 so each accumulator is its bias; every shift in [-31, 31]
 // against edge multipliers and accumulators (ties at every power of two, INT32_MIN/MAX).
 void CheckRequantizationEdges(FullyConnectedFn fn, int32_t in_features) {

@@ -84,6 +84,8 @@ void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnected
 void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn);
 void CheckConv2DSmallKRandom(uint32_t seed, int cases, ConvFn fn);  // receptive field <= ~100 B
 void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn);  // multiplier 1..3
+// 3x3, dilation 1, equal strides 1 or 2, multiplier 1, padding 0..2 on each side.
+void CheckDepthwise3x3Random(uint32_t seed, int cases, ConvFn fn);
 // Output and input dims of a broadcasting binary op: rows of 1..300 channels; N, H, W of an
 // input sometimes 1, and in 10% of cases C too.
 struct BinaryDims {
