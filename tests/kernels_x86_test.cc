@@ -125,6 +125,26 @@ TEST_P(X86Kernels, FullyConnectedPackedSingleRowRandom) {
   CheckPackedFullyConnected(4500, GetParam(), true);
 }
 
+// The packed fully connected row kernel itself (fc_packed_vnni.cc), so a case it declined
+// could not pass through RunPacked unnoticed: batches 1..40 (every row-tile height), K and
+// N mostly not multiples of 4 / 16 / 64, one-vector and wider outputs, with and without a
+// weights zero point, per-tensor and per-channel requantization.
+TEST(X86PackedRows, FullyConnectedSmallRandom) {
+  if (x86::DetectedIsa() < Isa::kAvx512Vnni) GTEST_SKIP() << "CPU lacks AVX-512 VNNI";
+  int declined = 0;
+  const auto n = testing_support::CheckFullyConnectedSmallRandom(
+      6000, kCases,
+      [&](const FullyConnectedParams& p, int32_t batches, int32_t in, int32_t out,
+          const int8_t* x, const int8_t* w, const int32_t* b, int8_t* y) {
+        const Packed pk = Pack(x86::PackedShape{1, out, 1, in}, w, b, p.input_zero_point);
+        declined += !x86::vnni::FullyConnectedPackedRows(p, batches, in, out, x, pk.weights.data(),
+                                                         pk.folded.data(), y);
+      });
+  EXPECT_EQ(declined, 0);
+  EXPECT_GE(n.per_tensor, kCases);
+  EXPECT_GE(n.cases - n.per_tensor, kCases);
+}
+
 TEST_P(X86Kernels, Conv2DPackedRandom) {
   std::mt19937 garbage(5000);
   const Isa isa = GetParam();

@@ -81,6 +81,13 @@ void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 // batches == 1 only: K around multiples of 16, N of 1..5 and up to 70, until `cases` of
 // them have K >= 16, with tiny K (1..15) in between.
 void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnectedFn fn);
+// Small fully connected ops (batches 1..40, in 1..700, out 1..16 half the time, else
+// 17..200; weights zero point half the time) until each of out <= 16, out > 16, zw != 0
+// and zw == 0 has `cases` cases.
+struct FcSmallCounts {
+  int cases = 0, one_vector = 0, wider = 0, with_zw = 0, without_zw = 0, per_tensor = 0;
+};
+FcSmallCounts CheckFullyConnectedSmallRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn);
 void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn);  // multiplier 1..3
 // Output and input dims of a broadcasting binary op: rows of 1..300 channels; N, H, W of an
