@@ -13,6 +13,7 @@
 #include "kernels/x86/driver.h"
 #include "kernels/x86/internal.h"
 #include "kernels/x86/packed_layout.h"
+#include "kernels/x86/vnni_common.h"
 #include "kernels/x86/vnni_tile.h"
 
 namespace qinfer {
@@ -39,20 +40,71 @@ inline int32_t RowOffset(const int8_t* x, int32_t K, int32_t zi, int32_t zw) {
   const __m512i ones = _mm512_set1_epi8(1);
   __m512i s = _mm512_setzero_si512();
   for (int32_t k = 0; k < K; k += 64) {
-    const __mmask64 m = K - k >= 64 ? ~0ULL : (1ULL << (K - k)) - 1;
-    s = _mm512_dpbusd_epi32(s, ones, _mm512_maskz_loadu_epi8(m, x + k));
+    s = _mm512_dpbusd_epi32(s, ones, _mm512_maskz_loadu_epi8(TailMask(K - k), x + k));
   }
   const int32_t sx = WrapAdd(_mm512_reduce_add_epi32(s), WrapMul(-K, zi));
   return WrapMul(-zw, sx);
 }
 
-// R rows x J 16-channel vectors of one block: rows x + i * K, block rows of nbw * 4 bytes,
+// A block's weight vectors in storage order. Direct: unaligned loads. Realigned (weights
+// 4- but not 64-byte aligned; model buffers are 16-byte aligned): whole 64-byte lines, each
+// vector joined from two by vpermt2d (port 5, idle in these loops), as a vector split across
+// two lines costs two L1 reads and halves the rate an M = 1 op streams weights from L2.
+// Lanes of the first and last line outside the block are not read (masked loads).
+template <bool kRealign>
+struct WeightStream;
+
+template <>
+struct WeightStream<false> {
+  const int8_t* p;
+  explicit WeightStream(const int8_t* w) : p(w) {}
+  template <bool kLast>
+  __m512i Next() {
+    const __m512i v = _mm512_loadu_si512(p);
+    p += 64;
+    return v;
+  }
+};
+
+template <>
+struct WeightStream<true> {
+  const int8_t* line;
+  __m512i prev, idx;
+  __mmask16 tail;  // lanes of the last line inside the block
+  explicit WeightStream(const int8_t* w) {
+    const int32_t sh = static_cast<int32_t>(reinterpret_cast<uintptr_t>(w) & 63) / 4;
+    line = w - sh * 4;
+    tail = static_cast<__mmask16>((1u << sh) - 1);
+    prev = _mm512_maskz_load_epi32(static_cast<__mmask16>(~tail), line);
+    idx = _mm512_add_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                           _mm512_set1_epi32(sh));
+  }
+  template <bool kLast>
+  __m512i Next() {
+    line += 64;
+    const __m512i cur = kLast ? _mm512_maskz_load_epi32(tail, line) : _mm512_load_si512(line);
+    const __m512i v = _mm512_permutex2var_epi32(prev, idx, cur);
+    prev = cur;
+    return v;
+  }
+};
+
+// Four activation bytes broadcast as unsigned x + 128: flipped already (RunFc's copy of
+// the rows of one- and two-row tiles, readable up to the next 64 bytes) or here.
+template <bool kFlipped>
+inline __m512i Group(const int8_t* p) {
+  if (kFlipped) return _mm512_broadcastd_epi32(_mm_loadu_si32(p));
+  return Quad<false>(p, 4);
+}
+
+// R rows x J 16-channel vectors of one block: rows x + i * K, wblk the block ([K/4][16 J][4]),
 // fb the block's folded bias, nb its channels (> 16 * (J - 1)), roff per row or null.
 // For R <= 2 two accumulator sets alternate over k so enough vpdpbusd chains are in flight.
-template <int R, int J, class Lanes>
-void FcTile(const int8_t* x, int32_t K, const int8_t* wblk, int32_t nbw, const int32_t* fb,
-            int32_t nb, const Lanes& rq, const int32_t* roff, const FcOut& e, int8_t* out) {
+template <int R, int J, bool kRealign, class Lanes>
+void FcTile(const int8_t* x, int32_t K, const int8_t* wblk, const int32_t* fb, int32_t nb,
+            const Lanes& rq, const int32_t* roff, const FcOut& e, int8_t* out) {
   constexpr int S = R <= 2 ? 2 : 1;
+  constexpr bool kFlipped = R <= 2;
   __m512i acc[S][R][J];
 #pragma GCC unroll 2
   for (int u = 0; u < S; ++u)
@@ -60,34 +112,35 @@ void FcTile(const int8_t* x, int32_t K, const int8_t* wblk, int32_t nbw, const i
     for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
       for (int j = 0; j < J; ++j) acc[u][i][j] = _mm512_setzero_si512();
-  const int32_t full = K / 4, rem = K % 4;
-  const int64_t row = int64_t{nbw} * 4;
+  const int32_t full = K / 4, rem = K % 4, groups = (K + 3) / 4;
+  WeightStream<kRealign> ws(wblk);
   int32_t q = 0;
-  for (; q + S <= full; q += S) {
+  // All but the last group of 4 channels (it may be partial and ends the block).
+  for (; q + S < groups; q += S) {
 #pragma GCC unroll 2
     for (int u = 0; u < S; ++u) {
-      const int8_t* wq = wblk + (q + u) * row;
       __m512i w[J];
 #pragma GCC unroll 4
-      for (int j = 0; j < J; ++j) w[j] = _mm512_loadu_si512(wq + j * 64);
+      for (int j = 0; j < J; ++j) w[j] = ws.template Next<false>();
 #pragma GCC unroll 8
       for (int i = 0; i < R; ++i) {
-        const __m512i xb = Quad<false>(x + i * K + (q + u) * 4, 4);
+        const __m512i xb = Group<kFlipped>(x + i * K + (q + u) * 4);
 #pragma GCC unroll 4
         for (int j = 0; j < J; ++j) acc[u][i][j] = _mm512_dpbusd_epi32(acc[u][i][j], xb, w[j]);
       }
     }
   }
-  // A last whole group left by the two sets, then the partial one (weights past K are 0).
-  for (; q < (K + 3) / 4; ++q) {
-    const int8_t* wq = wblk + q * row;
+  // The group left by the two sets, then the last (weights past K are 0).
+  for (; q < groups; ++q) {
     __m512i w[J];
 #pragma GCC unroll 4
-    for (int j = 0; j < J; ++j) w[j] = _mm512_loadu_si512(wq + j * 64);
+    for (int j = 0; j < J; ++j) {
+      w[j] = q == groups - 1 && j == J - 1 ? ws.template Next<true>() : ws.template Next<false>();
+    }
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) {
-      const __m512i xb = q == full ? Quad<true>(x + i * K + q * 4, rem)
-                                   : Quad<false>(x + i * K + q * 4, 4);
+      const __m512i xb = q == full && !kFlipped ? Quad<true>(x + i * K + q * 4, rem)
+                                                : Group<kFlipped>(x + i * K + q * 4);
 #pragma GCC unroll 4
       for (int j = 0; j < J; ++j) acc[0][i][j] = _mm512_dpbusd_epi32(acc[0][i][j], xb, w[j]);
     }
@@ -109,19 +162,30 @@ void FcTile(const int8_t* x, int32_t K, const int8_t* wblk, int32_t nbw, const i
   }
 }
 
-template <int J, class Lanes>
-void FcTileR(int32_t r, const int8_t* x, int32_t K, const int8_t* wblk, int32_t nbw,
-             const int32_t* fb, int32_t nb, const Lanes& rq, const int32_t* roff,
-             const FcOut& e, int8_t* out) {
+template <int J, bool kRealign, class Lanes>
+void FcTileR(int32_t r, const int8_t* x, int32_t K, const int8_t* wblk, const int32_t* fb,
+             int32_t nb, const Lanes& rq, const int32_t* roff, const FcOut& e, int8_t* out) {
+  constexpr int R7 = kFcRows<J> >= 7 ? 7 : 6;
   switch (r) {
-    case 1: FcTile<1, J>(x, K, wblk, nbw, fb, nb, rq, roff, e, out); break;
-    case 2: FcTile<2, J>(x, K, wblk, nbw, fb, nb, rq, roff, e, out); break;
-    case 3: FcTile<3, J>(x, K, wblk, nbw, fb, nb, rq, roff, e, out); break;
-    case 4: FcTile<4, J>(x, K, wblk, nbw, fb, nb, rq, roff, e, out); break;
-    case 5: FcTile<5, J>(x, K, wblk, nbw, fb, nb, rq, roff, e, out); break;
-    case 6: FcTile<6, J>(x, K, wblk, nbw, fb, nb, rq, roff, e, out); break;
-    case 7: FcTile<kFcRows<J> >= 7 ? 7 : 6, J>(x, K, wblk, nbw, fb, nb, rq, roff, e, out); break;
-    default: FcTile<kFcRows<J>, J>(x, K, wblk, nbw, fb, nb, rq, roff, e, out); break;
+    case 1: FcTile<1, J, kRealign>(x, K, wblk, fb, nb, rq, roff, e, out); break;
+    case 2: FcTile<2, J, kRealign>(x, K, wblk, fb, nb, rq, roff, e, out); break;
+    case 3: FcTile<3, J, false>(x, K, wblk, fb, nb, rq, roff, e, out); break;
+    case 4: FcTile<4, J, false>(x, K, wblk, fb, nb, rq, roff, e, out); break;
+    case 5: FcTile<5, J, false>(x, K, wblk, fb, nb, rq, roff, e, out); break;
+    case 6: FcTile<6, J, false>(x, K, wblk, fb, nb, rq, roff, e, out); break;
+    case 7: FcTile<R7, J, false>(x, K, wblk, fb, nb, rq, roff, e, out); break;
+    default: FcTile<kFcRows<J>, J, false>(x, K, wblk, fb, nb, rq, roff, e, out); break;
+  }
+}
+
+template <int J, class Lanes>
+void FcTileA(int32_t r, bool realign, const int8_t* x, int32_t K, const int8_t* wblk,
+             const int32_t* fb, int32_t nb, const Lanes& rq, const int32_t* roff, const FcOut& e,
+             int8_t* out) {
+  if (realign) {
+    FcTileR<J, true>(r, x, K, wblk, fb, nb, rq, roff, e, out);
+  } else {
+    FcTileR<J, false>(r, x, K, wblk, fb, nb, rq, roff, e, out);
   }
 }
 
@@ -138,6 +202,22 @@ bool RunFc(const FullyConnectedParams& p, int32_t M, int32_t K, int32_t N, const
   const bool per_tensor = p.requant.count == 1;
   if (per_tensor) rq.Fill(p.requant, 0, N);
   int32_t roff[kMaxRows];
+  // One or two rows make tiles of their own, which stream all the weights: their rows are
+  // flipped once here rather than per block and group of 4 (the broadcast becomes a plain
+  // load, and the xor leaves port 0 to vpdpbusd).
+  alignas(64) int8_t flipped[2 * kPackMaxChannels + 64];
+  const int8_t* rows = input;
+  if (M <= 2) {
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    for (int32_t k = 0; k < M * K; k += 64) {
+      const __m512i v = _mm512_maskz_loadu_epi8(TailMask(M * K - k), input + k);
+      _mm512_store_si512(flipped + k, _mm512_xor_si512(v, flip));
+    }
+    rows = flipped;
+  }
+  // Tiles of one or two rows stream the weights once per row pair: those realign them.
+  const uintptr_t misalign = reinterpret_cast<uintptr_t>(packed) & 63;
+  const bool realign = misalign != 0 && misalign % 4 == 0;
   for (int32_t n0 = 0; n0 < N; n0 += kPackBlock) {
     const int32_t nb = N - n0 < kPackBlock ? N - n0 : kPackBlock;
     const int32_t nbw = PackedBlockWidth(shape, n0);
@@ -149,21 +229,22 @@ bool RunFc(const FullyConnectedParams& p, int32_t M, int32_t K, int32_t N, const
     const int32_t tiles = (M + rmax - 1) / rmax;
     for (int32_t m0 = 0, t = 0; m0 < M; ++t) {
       const int32_t r = (M - m0 + (tiles - t) - 1) / (tiles - t);
-      const int8_t* x = input + static_cast<int64_t>(m0) * K;
       if (zw != 0) {
+        const int8_t* x = input + static_cast<int64_t>(m0) * K;
         for (int32_t i = 0; i < r; ++i) roff[i] = RowOffset(x + int64_t{i} * K, K, zi, zw);
       }
+      const int8_t* x = rows + static_cast<int64_t>(m0) * K;
       const int32_t* ro = zw != 0 ? roff : nullptr;
       int8_t* out = output + static_cast<int64_t>(m0) * N + n0;
       const int32_t* fb = folded_bias + n0;
       if constexpr (kLaneVectors == 1) {
-        FcTileR<1>(r, x, K, wblk, nbw, fb, nb, rq, ro, e, out);
+        FcTileA<1>(r, realign, x, K, wblk, fb, nb, rq, ro, e, out);
       } else {
         switch (nj) {
-          case 1: FcTileR<1>(r, x, K, wblk, nbw, fb, nb, rq, ro, e, out); break;
-          case 2: FcTileR<2>(r, x, K, wblk, nbw, fb, nb, rq, ro, e, out); break;
-          case 3: FcTileR<3>(r, x, K, wblk, nbw, fb, nb, rq, ro, e, out); break;
-          default: FcTileR<4>(r, x, K, wblk, nbw, fb, nb, rq, ro, e, out); break;
+          case 1: FcTileA<1>(r, realign, x, K, wblk, fb, nb, rq, ro, e, out); break;
+          case 2: FcTileA<2>(r, realign, x, K, wblk, fb, nb, rq, ro, e, out); break;
+          case 3: FcTileA<3>(r, realign, x, K, wblk, fb, nb, rq, ro, e, out); break;
+          default: FcTileA<4>(r, realign, x, K, wblk, fb, nb, rq, ro, e, out); break;
         }
       }
       m0 += r;
