@@ -14,7 +14,6 @@
 #include "kernels/x86/internal.h"
 #include "kernels/x86/packed_layout.h"
 #include "kernels/x86/vnni_common.h"
-#include "kernels/x86/vnni_tile.h"
 
 namespace qinfer {
 namespace kernels {
@@ -24,6 +23,10 @@ namespace {
 // Rows per tile: R x J accumulators, J weight vectors and a broadcast fit the 32 registers.
 template <int J>
 constexpr int kFcRows = J <= 2 ? 8 : 6;
+
+// Rows the flipped-input buffer holds: any tile (kFlipRows * kPackMaxChannels bytes, 32 KB).
+constexpr int32_t kFlipRows = 8;
+static_assert(kFlipRows >= kFcRows<1> && kFlipRows >= kFcRows<4>, "a tile's rows fit");
 
 // What the epilogue of every tile of one call needs.
 struct FcOut {
@@ -89,22 +92,26 @@ struct WeightStream<true> {
   }
 };
 
-// Four activation bytes broadcast as unsigned x + 128: flipped already (RunFc's copy of
-// the rows of one- and two-row tiles, readable up to the next 64 bytes) or here.
-template <bool kFlipped>
-inline __m512i Group(const int8_t* p) {
-  if (kFlipped) return _mm512_broadcastd_epi32(_mm_loadu_si32(p));
-  return Quad<false>(p, 4);
+// Four bytes of a row flipped to x + 128 (FlipRows), broadcast to every lane.
+inline __m512i Group(const int8_t* p) { return _mm512_broadcastd_epi32(_mm_loadu_si32(p)); }
+
+// dst = src ^ 0x80 (unsigned x + 128) for `bytes` bytes, then 0x80 up to the next multiple
+// of 64: the tiles read whole groups of 4, and weights past K are 0.
+inline void FlipRows(const int8_t* src, int32_t bytes, int8_t* dst) {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  for (int32_t k = 0; k < bytes; k += 64) {
+    const __m512i v = _mm512_maskz_loadu_epi8(TailMask(bytes - k), src + k);
+    _mm512_store_si512(dst + k, _mm512_xor_si512(v, flip));
+  }
 }
 
-// R rows x J 16-channel vectors of one block: rows x + i * K, wblk the block ([K/4][16 J][4]),
+// R rows x J 16-channel vectors of one block: rows x + i * K (flipped), wblk the block ([K/4][16 J][4]),
 // fb the block's folded bias, nb its channels (> 16 * (J - 1)), roff per row or null.
 // For R <= 2 two accumulator sets alternate over k so enough vpdpbusd chains are in flight.
 template <int R, int J, bool kRealign, class Lanes>
 void FcTile(const int8_t* x, int32_t K, const int8_t* wblk, const int32_t* fb, int32_t nb,
             const Lanes& rq, const int32_t* roff, const FcOut& e, int8_t* out) {
   constexpr int S = R <= 2 ? 2 : 1;
-  constexpr bool kFlipped = R <= 2;
   __m512i acc[S][R][J];
 #pragma GCC unroll 2
   for (int u = 0; u < S; ++u)
@@ -112,7 +119,7 @@ void FcTile(const int8_t* x, int32_t K, const int8_t* wblk, const int32_t* fb, i
     for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
       for (int j = 0; j < J; ++j) acc[u][i][j] = _mm512_setzero_si512();
-  const int32_t full = K / 4, rem = K % 4, groups = (K + 3) / 4;
+  const int32_t groups = (K + 3) / 4;
   WeightStream<kRealign> ws(wblk);
   int32_t q = 0;
   // All but the last group of 4 channels (it may be partial and ends the block).
@@ -124,7 +131,7 @@ void FcTile(const int8_t* x, int32_t K, const int8_t* wblk, const int32_t* fb, i
       for (int j = 0; j < J; ++j) w[j] = ws.template Next<false>();
 #pragma GCC unroll 8
       for (int i = 0; i < R; ++i) {
-        const __m512i xb = Group<kFlipped>(x + i * K + (q + u) * 4);
+        const __m512i xb = Group(x + i * K + (q + u) * 4);
 #pragma GCC unroll 4
         for (int j = 0; j < J; ++j) acc[u][i][j] = _mm512_dpbusd_epi32(acc[u][i][j], xb, w[j]);
       }
@@ -139,8 +146,7 @@ void FcTile(const int8_t* x, int32_t K, const int8_t* wblk, const int32_t* fb, i
     }
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) {
-      const __m512i xb = q == full && !kFlipped ? Quad<true>(x + i * K + q * 4, rem)
-                                                : Group<kFlipped>(x + i * K + q * 4);
+      const __m512i xb = Group(x + i * K + q * 4);
 #pragma GCC unroll 4
       for (int j = 0; j < J; ++j) acc[0][i][j] = _mm512_dpbusd_epi32(acc[0][i][j], xb, w[j]);
     }
@@ -202,19 +208,12 @@ bool RunFc(const FullyConnectedParams& p, int32_t M, int32_t K, int32_t N, const
   const bool per_tensor = p.requant.count == 1;
   if (per_tensor) rq.Fill(p.requant, 0, N);
   int32_t roff[kMaxRows];
-  // One or two rows make tiles of their own, which stream all the weights: their rows are
-  // flipped once here rather than per block and group of 4 (the broadcast becomes a plain
-  // load, and the xor leaves port 0 to vpdpbusd).
-  alignas(64) int8_t flipped[2 * kPackMaxChannels + 64];
-  const int8_t* rows = input;
-  if (M <= 2) {
-    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-    for (int32_t k = 0; k < M * K; k += 64) {
-      const __m512i v = _mm512_maskz_loadu_epi8(TailMask(M * K - k), input + k);
-      _mm512_store_si512(flipped + k, _mm512_xor_si512(v, flip));
-    }
-    rows = flipped;
-  }
+  // Rows are flipped to x + 128 once per call when they fit the buffer, else per tile (and
+  // block): either way once per row and block, not per group of 4 in every tile, where the
+  // xor would compete with vpdpbusd for port 0.
+  alignas(64) int8_t flipped[kFlipRows * kPackMaxChannels + 64];
+  const bool flip_once = int64_t{M} * K <= kFlipRows * kPackMaxChannels;
+  if (flip_once) FlipRows(input, M * K, flipped);
   // Tiles of one or two rows stream the weights once per row pair: those realign them.
   const uintptr_t misalign = reinterpret_cast<uintptr_t>(packed) & 63;
   const bool realign = misalign != 0 && misalign % 4 == 0;
@@ -233,7 +232,12 @@ bool RunFc(const FullyConnectedParams& p, int32_t M, int32_t K, int32_t N, const
         const int8_t* x = input + static_cast<int64_t>(m0) * K;
         for (int32_t i = 0; i < r; ++i) roff[i] = RowOffset(x + int64_t{i} * K, K, zi, zw);
       }
-      const int8_t* x = rows + static_cast<int64_t>(m0) * K;
+      const int8_t* x = flipped;
+      if (flip_once) {
+        x += m0 * K;
+      } else {
+        FlipRows(input + static_cast<int64_t>(m0) * K, r * K, flipped);
+      }
       const int32_t* ro = zw != 0 ? roff : nullptr;
       int8_t* out = output + static_cast<int64_t>(m0) * N + n0;
       const int32_t* fb = folded_bias + n0;

@@ -116,12 +116,17 @@ FcSmallCounts CheckFullyConnectedSmallRandom(uint32_t seed, int cases, FullyConn
   FcSmallCounts n;
   const auto enough = [&] {
     return n.one_vector >= cases && n.wider >= cases && n.with_zw >= cases &&
-           n.without_zw >= cases;
+           n.without_zw >= cases && n.over_32k >= cases;
   };
   for (int c = 0; !enough(); ++c) {
-    const int32_t batches = rng.Uniform(1, 40);
-    const int32_t in = rng.Chance(10) ? 4 * rng.Uniform(1, 64) : rng.Uniform(1, 700);
-    const int32_t out = rng.Chance(50) ? rng.Uniform(1, 16) : rng.Uniform(17, 200);
+    const bool big = rng.Chance(35);
+    const int32_t batches = big ? rng.Uniform(30, 40) : rng.Uniform(1, 40);
+    const int32_t in = big               ? rng.Uniform(1100, 1400)
+                       : rng.Chance(10) ? 4 * rng.Uniform(1, 64)
+                                        : rng.Uniform(1, 700);
+    const int32_t out = big              ? rng.Uniform(1, 40)
+                        : rng.Chance(50) ? rng.Uniform(1, 16)
+                                         : rng.Uniform(17, 200);
     // Zero points and requantization are drawn inside the case: counted as the kernel gets them.
     bool zw = false;
     CheckFullyConnectedCase(
@@ -139,6 +144,7 @@ FcSmallCounts CheckFullyConnectedSmallRandom(uint32_t seed, int cases, FullyConn
     n.wider += out > 16;
     n.with_zw += zw;
     n.without_zw += !zw;
+    n.over_32k += batches * in > 32768;
   }
   return n;
 }

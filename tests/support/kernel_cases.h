@@ -82,10 +82,12 @@ void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 // them have K >= 16, with tiny K (1..15) in between.
 void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 // Small fully connected ops (batches 1..40, in 1..700, out 1..16 half the time, else
-// 17..200; weights zero point half the time) until each of out <= 16, out > 16, zw != 0
-// and zw == 0 has `cases` cases.
+// 17..200; weights zero point half the time), and a third of them with batches * in over
+// 32 KB (30..40 x 1100..1400 x 1..40), until each of out <= 16, out > 16, zw != 0, zw == 0
+// and over 32 KB has `cases` cases.
 struct FcSmallCounts {
-  int cases = 0, one_vector = 0, wider = 0, with_zw = 0, without_zw = 0, per_tensor = 0;
+  int cases = 0, one_vector = 0, wider = 0, with_zw = 0, without_zw = 0, over_32k = 0,
+      per_tensor = 0;
 };
 FcSmallCounts CheckFullyConnectedSmallRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn);
