@@ -61,6 +61,25 @@ TEST_P(X86Kernels, FullyConnectedSingleRowRandom) {
       });
 }
 
+// Generic weights at every 4-byte misalignment mod 64 (and aligned), as in a model's
+// 16-byte aligned buffers: the single-row kernel reads rows of K % 4 == 0, K >= 128 as
+// whole lines when some row is not 64-byte aligned.
+TEST_P(X86Kernels, FullyConnectedLongRowMisalignedRandom) {
+  int calls = 0;
+  const int n = testing_support::CheckFullyConnectedLongRowRandom(
+      1700 + static_cast<uint32_t>(GetParam()), kCases,
+      [&](const FullyConnectedParams& p, int32_t batches, int32_t in, int32_t out, const int8_t* x,
+          const int8_t* w, const int32_t* b, int8_t* y) {
+        const int32_t misalign = 4 * (calls++ % 16);
+        std::vector<int8_t> storage(static_cast<size_t>(in) * out + 128, 0x5A);
+        const auto base = static_cast<int32_t>(reinterpret_cast<uintptr_t>(storage.data()) % 64);
+        int8_t* wm = storage.data() + (misalign - base + 64) % 64;
+        std::memcpy(wm, w, static_cast<size_t>(in) * out);
+        x86::FullyConnected(p, batches, in, out, x, wm, b, y);
+      });
+  EXPECT_GE(n, kCases);
+}
+
 TEST_P(X86Kernels, Conv2DRandom) {
   testing_support::CheckConv2DRandom(2000 + static_cast<uint32_t>(GetParam()), kCases,
                                      x86::Conv2D);

@@ -111,6 +111,18 @@ void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnected
   }
 }
 
+int CheckFullyConnectedLongRowRandom(uint32_t seed, int cases, FullyConnectedFn fn) {
+  Rng rng(seed);
+  int whole_groups = 0;
+  for (int c = 0; whole_groups < cases; ++c) {
+    const int32_t in = rng.Chance(75) ? 4 * rng.Uniform(32, 350) : rng.Uniform(1, 1400);
+    CheckFullyConnectedCase(rng, c, 1, in, rng.Uniform(1, 150), fn);
+    if (::testing::Test::HasFatalFailure()) return whole_groups;
+    whole_groups += in % 4 == 0 && in >= 128;
+  }
+  return whole_groups;
+}
+
 FcSmallCounts CheckFullyConnectedSmallRandom(uint32_t seed, int cases, FullyConnectedFn fn) {
   Rng rng(seed);
   FcSmallCounts n;
