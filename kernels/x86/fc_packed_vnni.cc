@@ -4,7 +4,8 @@
 // place (no pointer arrays, no zi buffer) and requantizes its sums straight from registers
 // (no int32 round trip through a stack array). The set-up per call is sized to the op:
 // an op of at most 16 outputs fills the requantization lanes of one vector, not of 80, as
-// a tiny op's set-up costs as much as its arithmetic.
+// a tiny op's set-up costs as much as its arithmetic. Rows are flipped to x + 128 once,
+// and weights not 64-byte aligned are realigned when one or two rows stream them.
 #include <cstdint>
 
 // First: it also silences GCC 12 about its own AVX-512 intrinsics (see there).
@@ -26,7 +27,8 @@ constexpr int kFcRows = J <= 2 ? 8 : 6;
 
 // Rows the flipped-input buffer holds: any tile (kFlipRows * kPackMaxChannels bytes, 32 KB).
 constexpr int32_t kFlipRows = 8;
-static_assert(kFlipRows >= kFcRows<1> && kFlipRows >= kFcRows<4>, "a tile's rows fit");
+static_assert(kFlipRows >= kFcRows<1> && kFlipRows >= kFcRows<4> && kMaxRows >= kFcRows<1>,
+              "a tile's rows fit the buffers");
 
 // What the epilogue of every tile of one call needs.
 struct FcOut {
@@ -105,8 +107,8 @@ inline void FlipRows(const int8_t* src, int32_t bytes, int8_t* dst) {
   }
 }
 
-// R rows x J 16-channel vectors of one block: rows x + i * K (flipped), wblk the block ([K/4][16 J][4]),
-// fb the block's folded bias, nb its channels (> 16 * (J - 1)), roff per row or null.
+// R rows x J 16-channel vectors of one block: rows x + i * K (flipped), wblk the block
+// ([K/4][16 J][4]), fb its folded bias, nb its channels (> 16 * (J - 1)), roff per row or null.
 // For R <= 2 two accumulator sets alternate over k so enough vpdpbusd chains are in flight.
 template <int R, int J, bool kRealign, class Lanes>
 void FcTile(const int8_t* x, int32_t K, const int8_t* wblk, const int32_t* fb, int32_t nb,
@@ -153,7 +155,9 @@ void FcTile(const int8_t* x, int32_t K, const int8_t* wblk, const int32_t* fb, i
   }
   __m512i bias[J];
 #pragma GCC unroll 4
-  for (int j = 0; j < J; ++j) bias[j] = _mm512_maskz_loadu_epi32(FirstLanes(nb - 16 * j), fb + 16 * j);
+  for (int j = 0; j < J; ++j) {
+    bias[j] = _mm512_maskz_loadu_epi32(FirstLanes(nb - 16 * j), fb + 16 * j);
+  }
 #pragma GCC unroll 8
   for (int i = 0; i < R; ++i) {
     const __m512i ro = roff != nullptr ? _mm512_set1_epi32(roff[i]) : _mm512_setzero_si512();

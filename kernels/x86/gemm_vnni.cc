@@ -266,8 +266,8 @@ __attribute__((always_inline)) inline void RowStep(__m512i (&acc)[kRowChannels],
 
 // Sums of 4 channel rows: sum(w * (x + 128)) - (128 + zi) * sum(w), lanes 0..3.
 template <bool kRealign>
-__attribute__((always_inline)) inline __m128i RowSums(const int8_t* const (&w)[kRowChannels], const int8_t* x, int32_t K,
-                __m512i zi128) {
+__attribute__((always_inline)) inline __m128i RowSums(const int8_t* const (&w)[kRowChannels],
+                                                      const int8_t* x, int32_t K, __m512i zi128) {
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   __m512i acc[kRowChannels], cor[kRowChannels], wv[kRowChannels];
   for (int j = 0; j < kRowChannels; ++j) acc[j] = cor[j] = _mm512_setzero_si512();
