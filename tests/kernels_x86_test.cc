@@ -180,6 +180,28 @@ void CheckPackedRows(uint32_t seed, bool row_pairs) {
   EXPECT_GE(n.cases - n.per_tensor, kCases);
 }
 
+// Generic weights of 8+ rows whose packed form fits 16 KB (and at most 256 outputs):
+// packed per call, then the same rows path. Those cases go straight to the entry point.
+TEST(X86PackedRows, FullyConnectedGenericSmallRandom) {
+  if (x86::DetectedIsa() < Isa::kAvx512Vnni) GTEST_SKIP() << "CPU lacks AVX-512 VNNI";
+  int small = 0, declined = 0;
+  testing_support::CheckFullyConnectedSmallRandom(
+      7000, kCases,
+      [&](const FullyConnectedParams& p, int32_t batches, int32_t in, int32_t out,
+          const int8_t* x, const int8_t* w, const int32_t* b, int8_t* y) {
+        const bool fits = batches >= 8 && out <= 256 &&
+                          x86::PackedWeightsBytes(x86::PackedShape{1, out, 1, in}) <= 16384;
+        if (fits) {
+          ++small;
+          declined += !x86::vnni::FullyConnectedSmall(p, batches, in, out, x, w, b, y);
+        } else {
+          x86::FullyConnected(p, batches, in, out, x, w, b, y);
+        }
+      });
+  EXPECT_EQ(declined, 0);
+  EXPECT_GE(small, kCases);
+}
+
 TEST(X86PackedRows, FullyConnectedSmallRandom) { CheckPackedRows(6000, false); }
 TEST(X86PackedRows, FullyConnectedRowPairsRealigned) { CheckPackedRows(6500, true); }
 

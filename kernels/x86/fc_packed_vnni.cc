@@ -261,9 +261,80 @@ bool RunFc(const FullyConnectedParams& p, int32_t M, int32_t K, int32_t N, const
   return true;
 }
 
+// Generic ops small enough to pack per call: packed weights and folded bias on the stack.
+constexpr int32_t kSmallPackBytes = 16 * 1024;
+constexpr int32_t kSmallPackChannels = 256;
+constexpr int32_t kSmallMinRows = 8;
+
+// Generic [N][K] weights into packed_layout.h's order (one group, one tap) at wp, and
+// folded[c] = bias[c] - (128 + zi) * sum(w[c]). Whole groups of 4 bytes are gathered 16
+// channels at a time; the partial last group is copied byte by byte, as a gather would read
+// past the last row.
+void PackSmall(const int8_t* w, const int32_t* bias, int32_t zi, int32_t K, int32_t N,
+               int8_t* wp, int32_t* folded) {
+  const PackedShape shape{1, N, 1, K};
+  const int32_t full = K / 4, groups = (K + 3) / 4;
+  const __m512i ones = _mm512_set1_epi8(1);
+  const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  for (int32_t n0 = 0; n0 < N; n0 += kPackBlock) {
+    const int32_t nbw = PackedBlockWidth(shape, n0);
+    int8_t* blk = wp + PackedBlockOffset(shape, 0, n0);
+    for (int32_t j0 = 0; j0 < nbw; j0 += 16) {
+      const __m512i ch = _mm512_add_epi32(lane, _mm512_set1_epi32(n0 + j0));
+      const __mmask16 valid = _mm512_cmplt_epi32_mask(ch, _mm512_set1_epi32(N));
+      const __m512i at = _mm512_mullo_epi32(ch, _mm512_set1_epi32(K));
+      __m512i sum = _mm512_setzero_si512();
+      for (int32_t q = 0; q < full; ++q) {
+        const __m512i v = _mm512_mask_i32gather_epi32(
+            _mm512_setzero_si512(), valid, _mm512_add_epi32(at, _mm512_set1_epi32(q * 4)), w, 1);
+        _mm512_storeu_si512(blk + (q * nbw + j0) * 4, v);
+        sum = _mm512_dpbusd_epi32(sum, ones, v);
+      }
+      alignas(64) int32_t sums[16];
+      _mm512_store_si512(sums, sum);
+      for (int32_t l = 0; l < 16; ++l) {
+        const int32_t c = n0 + j0 + l;
+        int8_t* dst = blk + (full * nbw + j0 + l) * 4;
+        for (int32_t r = 0; full < groups && r < 4; ++r) {
+          const int8_t v = c < N && full * 4 + r < K ? w[int64_t{c} * K + full * 4 + r] : 0;
+          dst[r] = v;
+          sums[l] += v;
+        }
+        if (c < N) {
+          folded[c] = WrapAdd(bias != nullptr ? bias[c] : 0, WrapMul(-(128 + zi), sums[l]));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 namespace vnni {
+
+// Generic fully connected ops of kSmallMinRows+ rows whose weights fit kSmallPackBytes
+// packed: packed on the stack per call, then the packed rows path (gemm_vnni.cc tries it
+// first). Fewer rows do not repay the gathers (the row-dot kernels need no packing).
+bool FullyConnectedSmall(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
+                         int32_t out_features, const int8_t* input, const int8_t* weights,
+                         const int32_t* bias, int8_t* output) {
+  const int32_t zi = p.input_zero_point, zw = p.weights_zero_point;
+  if (zi < -128 || zi > 127 || zw < -128 || zw > 127) return false;
+  if (batches < kSmallMinRows || in_features <= 0 || out_features <= 0 ||
+      out_features > kSmallPackChannels)
+    return false;
+  const PackedShape shape{1, out_features, 1, in_features};
+  if (PackedWeightsBytes(shape) > kSmallPackBytes) return false;
+  alignas(64) int8_t wp[kSmallPackBytes];
+  alignas(64) int32_t folded[kSmallPackChannels];
+  PackSmall(weights, bias, zi, in_features, out_features, wp, folded);
+  if (out_features <= 16) {
+    return RunFc<RequantLanes<16>>(p, batches, in_features, out_features, input, wp, folded,
+                                   output);
+  }
+  return RunFc<RequantLanes<kPackBlock>>(p, batches, in_features, out_features, input, wp,
+                                         folded, output);
+}
 
 // The fully connected case of the packed kernels (gemm_packed_vnni.cc tries it first).
 bool FullyConnectedPackedRows(const FullyConnectedParams& p, int32_t batches, int32_t in_features,

@@ -369,6 +369,9 @@ bool FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_f
                     int32_t out_features, const int8_t* input, const int8_t* weights,
                     const int32_t* bias, int8_t* output) {
   if (batches == 1) return FcRow(p, in_features, out_features, input, weights, bias, output);
+  if (FullyConnectedSmall(p, batches, in_features, out_features, input, weights, bias, output)) {
+    return true;
+  }
   return RunConv<Vnni>(FcGeometry(p, batches, in_features, out_features), input, weights, bias,
                        output);
 }
