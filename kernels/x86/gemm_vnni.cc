@@ -304,8 +304,9 @@ __attribute__((always_inline)) inline __m128i RowSums(const int8_t* const (&w)[k
   return Reduce4(acc[0], acc[1], acc[2], acc[3]);
 }
 
+// Inlined for aligned or short rows: a tiny op (1x8x8) would pay for the call.
 template <bool kRealign>
-void FcRowBlocks(const FullyConnectedParams& p, int32_t K, int32_t N, const int8_t* x,
+__attribute__((always_inline)) inline void FcRowBlocks(const FullyConnectedParams& p, int32_t K, int32_t N, const int8_t* x,
                  const int8_t* weights, const int32_t* bias, int32_t row_off, int8_t* output) {
   const __m512i zi128 = _mm512_set1_epi8(static_cast<char>(128 + p.input_zero_point));
   alignas(64) int32_t raw[kNB + 16];
@@ -326,6 +327,12 @@ void FcRowBlocks(const FullyConnectedParams& p, int32_t K, int32_t N, const int8
   }
 }
 
+__attribute__((noinline)) void FcRowLines(const FullyConnectedParams& p, int32_t K, int32_t N,
+                                          const int8_t* x, const int8_t* weights,
+                                          const int32_t* bias, int32_t row_off, int8_t* output) {
+  FcRowBlocks<true>(p, K, N, x, weights, bias, row_off, output);
+}
+
 bool FcRow(const FullyConnectedParams& p, int32_t K, int32_t N, const int8_t* x,
            const int8_t* weights, const int32_t* bias, int8_t* output) {
   const int32_t zi = p.input_zero_point, zw = p.weights_zero_point;
@@ -340,7 +347,7 @@ bool FcRow(const FullyConnectedParams& p, int32_t K, int32_t N, const int8_t* x,
   // Rows 4-byte aligned, some not 64-byte aligned, and long enough for lines to pay off.
   const auto base = reinterpret_cast<uintptr_t>(weights);
   if (base % 4 == 0 && K % 4 == 0 && (base % 64 != 0 || K % 64 != 0) && K >= 128) {
-    FcRowBlocks<true>(p, K, N, x, weights, bias, row_off, output);
+    FcRowLines(p, K, N, x, weights, bias, row_off, output);
   } else {
     FcRowBlocks<false>(p, K, N, x, weights, bias, row_off, output);
   }
