@@ -61,6 +61,25 @@ TEST_P(X86Kernels, FullyConnectedSingleRowRandom) {
       });
 }
 
+// Generic weights at every 4-byte misalignment mod 64 (and aligned), as in a model's
+// 16-byte aligned buffers: the single-row kernel reads rows of K % 4 == 0, K >= 128 as
+// whole lines when some row is not 64-byte aligned.
+TEST_P(X86Kernels, FullyConnectedLongRowMisalignedRandom) {
+  int calls = 0;
+  const int n = testing_support::CheckFullyConnectedLongRowRandom(
+      1700 + static_cast<uint32_t>(GetParam()), kCases,
+      [&](const FullyConnectedParams& p, int32_t batches, int32_t in, int32_t out, const int8_t* x,
+          const int8_t* w, const int32_t* b, int8_t* y) {
+        const int32_t misalign = 4 * (calls++ % 16);
+        std::vector<int8_t> storage(static_cast<size_t>(in) * out + 128, 0x5A);
+        const auto base = static_cast<int32_t>(reinterpret_cast<uintptr_t>(storage.data()) % 64);
+        int8_t* wm = storage.data() + (misalign - base + 64) % 64;
+        std::memcpy(wm, w, static_cast<size_t>(in) * out);
+        x86::FullyConnected(p, batches, in, out, x, wm, b, y);
+      });
+  EXPECT_GE(n, kCases);
+}
+
 TEST_P(X86Kernels, Conv2DRandom) {
   testing_support::CheckConv2DRandom(2000 + static_cast<uint32_t>(GetParam()), kCases,
                                      x86::Conv2D);
@@ -142,15 +161,21 @@ TEST(X86Depthwise3x3, RandomAgainstReference) {
 // and the folded bias (the helpers under test only lay bytes out; outputs are checked
 // against the reference kernel on the generic weights).
 struct Packed {
-  std::vector<int8_t> weights;
+  std::vector<int8_t> storage;
+  size_t offset = 0;
   std::vector<int32_t> folded;
+  const int8_t* weights() const { return storage.data() + offset; }
 };
 
-Packed Pack(const x86::PackedShape& s, const int8_t* w, const int32_t* bias, int32_t zi) {
+// misalign: the packed weights' address mod 64 (model buffers are only 16-byte aligned).
+Packed Pack(const x86::PackedShape& s, const int8_t* w, const int32_t* bias, int32_t zi,
+            int32_t misalign = 0) {
   Packed p;
-  p.weights.assign(static_cast<size_t>(x86::PackedWeightsBytes(s)), 0x5A);
+  p.storage.assign(static_cast<size_t>(x86::PackedWeightsBytes(s)) + 128, 0x5A);
+  const auto base = static_cast<int32_t>(reinterpret_cast<uintptr_t>(p.storage.data()) % 64);
+  p.offset = static_cast<size_t>((misalign - base + 64) % 64);
   x86::ForEachPackedByte(s, [&](int64_t at, int64_t src) {
-    p.weights[static_cast<size_t>(at)] = src < 0 ? 0 : w[src];
+    p.storage[p.offset + static_cast<size_t>(at)] = src < 0 ? 0 : w[src];
   });
   p.folded.resize(static_cast<size_t>(s.groups * s.ocg));
   for (int32_t oc = 0; oc < s.groups * s.ocg; ++oc) {
@@ -182,7 +207,7 @@ void CheckPackedFullyConnected(uint32_t seed, Isa isa, bool single_rows) {
         const int32_t rows = single_rows ? 1 : batches;
         for (int32_t r = 0; r < batches; r += rows) {
           x86::FullyConnectedPacked(p, rows, in, out, x + int64_t{r} * in, generic.data(), b,
-                                    pk.weights.data(), pk.folded.data(), y + int64_t{r} * out);
+                                    pk.weights(), pk.folded.data(), y + int64_t{r} * out);
         }
       });
 }
@@ -191,6 +216,61 @@ TEST_P(X86Kernels, FullyConnectedPackedRandom) { CheckPackedFullyConnected(4000,
 TEST_P(X86Kernels, FullyConnectedPackedSingleRowRandom) {
   CheckPackedFullyConnected(4500, GetParam(), true);
 }
+
+// The packed fully connected row kernel itself (fc_packed_vnni.cc), so a case it declined
+// could not pass through RunPacked unnoticed: batches 1..40 (every row-tile height), K and
+// N mostly not multiples of 4 / 16 / 64, one-vector and wider outputs, with and without a
+// weights zero point, per-tensor and per-channel requantization; weights 64-byte aligned,
+// 16-byte aligned (as in a model) or at an odd address. With row_pairs every call gets one
+// or two rows, the tiles that realign weights 4-byte but not 64-byte aligned.
+void CheckPackedRows(uint32_t seed, bool row_pairs) {
+  if (x86::DetectedIsa() < Isa::kAvx512Vnni) GTEST_SKIP() << "CPU lacks AVX-512 VNNI";
+  int declined = 0, calls = 0;
+  const auto n = testing_support::CheckFullyConnectedSmallRandom(
+      seed, kCases,
+      [&](const FullyConnectedParams& p, int32_t batches, int32_t in, int32_t out,
+          const int8_t* x, const int8_t* w, const int32_t* b, int8_t* y) {
+        static constexpr int32_t kMisalign[] = {0, 16, 7, 52};
+        const int32_t misalign = row_pairs ? 4 * (1 + calls % 15) : kMisalign[calls % 4];
+        ++calls;
+        const Packed pk = Pack(x86::PackedShape{1, out, 1, in}, w, b, p.input_zero_point, misalign);
+        const int32_t rows = row_pairs ? 2 : batches;
+        for (int32_t r = 0; r < batches; r += rows) {
+          const int32_t m = batches - r < rows ? batches - r : rows;
+          declined += !x86::vnni::FullyConnectedPackedRows(p, m, in, out, x + int64_t{r} * in,
+                                                           pk.weights(), pk.folded.data(),
+                                                           y + int64_t{r} * out);
+        }
+      });
+  EXPECT_EQ(declined, 0);
+  EXPECT_GE(n.per_tensor, kCases);
+  EXPECT_GE(n.cases - n.per_tensor, kCases);
+}
+
+// Generic weights of 8+ rows whose packed form fits 16 KB (and at most 256 outputs):
+// packed per call, then the same rows path. Those cases go straight to the entry point.
+TEST(X86PackedRows, FullyConnectedGenericSmallRandom) {
+  if (x86::DetectedIsa() < Isa::kAvx512Vnni) GTEST_SKIP() << "CPU lacks AVX-512 VNNI";
+  int small = 0, declined = 0;
+  testing_support::CheckFullyConnectedSmallRandom(
+      7000, kCases,
+      [&](const FullyConnectedParams& p, int32_t batches, int32_t in, int32_t out,
+          const int8_t* x, const int8_t* w, const int32_t* b, int8_t* y) {
+        const bool fits = batches >= 8 && out <= 256 &&
+                          x86::PackedWeightsBytes(x86::PackedShape{1, out, 1, in}) <= 16384;
+        if (fits) {
+          ++small;
+          declined += !x86::vnni::FullyConnectedSmall(p, batches, in, out, x, w, b, y);
+        } else {
+          x86::FullyConnected(p, batches, in, out, x, w, b, y);
+        }
+      });
+  EXPECT_EQ(declined, 0);
+  EXPECT_GE(small, kCases);
+}
+
+TEST(X86PackedRows, FullyConnectedSmallRandom) { CheckPackedRows(6000, false); }
+TEST(X86PackedRows, FullyConnectedRowPairsRealigned) { CheckPackedRows(6500, true); }
 
 TEST_P(X86Kernels, Conv2DPackedRandom) {
   std::mt19937 garbage(5000);
@@ -202,7 +282,7 @@ TEST_P(X86Kernels, Conv2DPackedRandom) {
         const x86::PackedShape s{p.groups, out_d.c / p.groups, w_d.h * w_d.w, w_d.c};
         const Packed pk = Pack(s, w, b, p.input_zero_point);
         const auto generic = GenericFor(isa, &garbage, w, FlatSize(w_d));
-        x86::Conv2DPacked(p, in_d, x, w_d, generic.data(), b, pk.weights.data(), pk.folded.data(),
+        x86::Conv2DPacked(p, in_d, x, w_d, generic.data(), b, pk.weights(), pk.folded.data(),
                           out_d, y);
       });
 }

@@ -105,6 +105,10 @@ bool Conv2DPacked(const ConvParams& p, const Dims4& input_dims, const int8_t* in
 bool FullyConnectedPacked(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
                           int32_t out_features, const int8_t* input, const int8_t* packed,
                           const int32_t* folded_bias, int8_t* output) {
+  if (FullyConnectedPackedRows(p, batches, in_features, out_features, input, packed, folded_bias,
+                               output)) {
+    return true;
+  }
   return RunPacked(FcGeometry(p, batches, in_features, out_features), input, packed,
                    folded_bias, output);
 }

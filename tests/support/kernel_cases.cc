@@ -60,10 +60,10 @@ namespace {
 
 // One random fully connected case of the given shape; the parameters are drawn from rng.
 void CheckFullyConnectedCase(Rng& rng, int c, int32_t batches, int32_t in, int32_t out,
-                             const FullyConnectedFn& fn) {
+                             const FullyConnectedFn& fn, int32_t zw_percent = 25) {
   FullyConnectedParams p;
   p.input_zero_point = rng.ZeroPoint();
-  p.weights_zero_point = rng.Chance(25) ? rng.ZeroPoint() : 0;
+  p.weights_zero_point = rng.Chance(zw_percent) ? rng.ZeroPoint() : 0;
   p.output_zero_point = rng.ZeroPoint();
   Activation(rng, &p.act_min, &p.act_max);
   const RequantData rq = MakeRequant(rng, out);
@@ -110,6 +110,56 @@ void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnected
     CheckFullyConnectedCase(rng, c, 1, in, out, fn);
     if (::testing::Test::HasFatalFailure()) return;
   }
+}
+
+int CheckFullyConnectedLongRowRandom(uint32_t seed, int cases, FullyConnectedFn fn) {
+  Rng rng(seed);
+  int whole_groups = 0;
+  for (int c = 0; whole_groups < cases; ++c) {
+    const int32_t in = rng.Chance(75) ? 4 * rng.Uniform(32, 350) : rng.Uniform(1, 1400);
+    CheckFullyConnectedCase(rng, c, 1, in, rng.Uniform(1, 150), fn);
+    if (::testing::Test::HasFatalFailure()) return whole_groups;
+    whole_groups += in % 4 == 0 && in >= 128;
+  }
+  return whole_groups;
+}
+
+FcSmallCounts CheckFullyConnectedSmallRandom(uint32_t seed, int cases, FullyConnectedFn fn) {
+  Rng rng(seed);
+  FcSmallCounts n;
+  const auto enough = [&] {
+    return n.one_vector >= cases && n.wider >= cases && n.with_zw >= cases &&
+           n.without_zw >= cases && n.over_32k >= cases;
+  };
+  for (int c = 0; !enough(); ++c) {
+    const bool big = rng.Chance(35);
+    const int32_t batches = big ? rng.Uniform(30, 40) : rng.Uniform(1, 40);
+    const int32_t in = big               ? rng.Uniform(1100, 1400)
+                       : rng.Chance(10) ? 4 * rng.Uniform(1, 64)
+                                        : rng.Uniform(1, 700);
+    const int32_t out = big              ? rng.Uniform(1, 40)
+                        : rng.Chance(50) ? rng.Uniform(1, 16)
+                                         : rng.Uniform(17, 200);
+    // Zero points and requantization are drawn inside the case: counted as the kernel gets them.
+    bool zw = false;
+    CheckFullyConnectedCase(
+        rng, c, batches, in, out,
+        [&](const FullyConnectedParams& p, int32_t b, int32_t i, int32_t o, const int8_t* x,
+            const int8_t* w, const int32_t* bias, int8_t* y) {
+          zw = p.weights_zero_point != 0;
+          n.per_tensor += p.requant.count == 1;
+          fn(p, b, i, o, x, w, bias, y);
+        },
+        50);
+    if (::testing::Test::HasFatalFailure()) return n;
+    ++n.cases;
+    n.one_vector += out <= 16;
+    n.wider += out > 16;
+    n.with_zw += zw;
+    n.without_zw += !zw;
+    n.over_32k += batches * in > 32768;
+  }
+  return n;
 }
 
 namespace {

@@ -81,6 +81,18 @@ void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 // batches == 1 only: K around multiples of 16, N of 1..5 and up to 70, until `cases` of
 // them have K >= 16, with tiny K (1..15) in between.
 void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnectedFn fn);
+// batches == 1 with long rows: in a multiple of 4 in [128, 1400] 75% of the time, else
+// 1..1400; out 1..150. Runs until `cases` have in % 4 == 0 and in >= 128; returns that count.
+int CheckFullyConnectedLongRowRandom(uint32_t seed, int cases, FullyConnectedFn fn);
+// Small fully connected ops (batches 1..40, in 1..700, out 1..16 half the time, else
+// 17..200; weights zero point half the time), and a third of them with batches * in over
+// 32 KB (30..40 x 1100..1400 x 1..40), until each of out <= 16, out > 16, zw != 0, zw == 0
+// and over 32 KB has `cases` cases.
+struct FcSmallCounts {
+  int cases = 0, one_vector = 0, wider = 0, with_zw = 0, without_zw = 0, over_32k = 0,
+      per_tensor = 0;
+};
+FcSmallCounts CheckFullyConnectedSmallRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn);
 void CheckConv2DSmallKRandom(uint32_t seed, int cases, ConvFn fn);  // receptive field <= ~100 B
 void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn);  // multiplier 1..3
