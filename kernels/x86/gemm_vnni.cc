@@ -11,6 +11,7 @@
 #include "kernels/x86/driver.h"
 #include "kernels/x86/internal.h"
 #include "kernels/x86/vnni_common.h"
+#include "kernels/x86/vnni_pointwise.h"
 #include "kernels/x86/vnni_tile.h"
 
 namespace qinfer {
@@ -273,6 +274,27 @@ bool FcRow(const FullyConnectedParams& p, int32_t K, int32_t N, const int8_t* x,
   return true;
 }
 
+// Pointwise ops (vnni_pointwise.h) with K <= kBcastK: each channel block's weights are
+// packed once per call and every pixel streams past them. Stack: wpack 72 KB, < 2 KB rest.
+bool RunPointwise(const Geometry& g, const int8_t* input, const int8_t* weights,
+                  const int32_t* bias, int8_t* output) {
+  if (!IsPointwise(g) || g.cg > kBcastK) return false;
+  const int32_t K = g.cg, N = g.out_c, pixels = g.batches * g.out_h * g.out_w;
+  alignas(64) int8_t wpack[kBcastK * kNB];
+  alignas(64) int32_t wsum[kNB + 16];
+  BlockParams bp;
+  for (int32_t c0 = 0; c0 < N; c0 += kNB) {
+    const int32_t nb = N - c0 < kNB ? N - c0 : kNB;
+    if (g.requant.count != 1 || c0 == 0) FillRequant(g.requant, c0, nb, &bp);
+    FillBias(bias, c0, nb, &bp);
+    Vnni::PackW(weights + static_cast<int64_t>(c0) * K, K, nb, wpack, wsum);
+    for (int32_t j = 0; j < nb; ++j)
+      bp.col_off[j] = WrapAdd(bp.col_off[j], WrapMul(-(128 + g.zi), wsum[j]));
+    PointwiseBlock(g, input, pixels, wpack, kNB * 4, bp, nb, output + c0);
+  }
+  return true;
+}
+
 }  // namespace
 
 namespace vnni {
@@ -280,8 +302,9 @@ namespace vnni {
 bool Conv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
             const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
             const Dims4& output_dims, int8_t* output) {
-  return RunConv<Vnni>(ConvGeometry(p, input_dims, weights_dims, output_dims), input, weights,
-                       bias, output);
+  const Geometry g = ConvGeometry(p, input_dims, weights_dims, output_dims);
+  return RunPointwise(g, input, weights, bias, output) ||
+         RunConv<Vnni>(g, input, weights, bias, output);
 }
 
 bool DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
@@ -295,8 +318,9 @@ bool FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_f
                     int32_t out_features, const int8_t* input, const int8_t* weights,
                     const int32_t* bias, int8_t* output) {
   if (batches == 1) return FcRow(p, in_features, out_features, input, weights, bias, output);
-  return RunConv<Vnni>(FcGeometry(p, batches, in_features, out_features), input, weights, bias,
-                       output);
+  const Geometry g = FcGeometry(p, batches, in_features, out_features);
+  return RunPointwise(g, input, weights, bias, output) ||
+         RunConv<Vnni>(g, input, weights, bias, output);
 }
 
 }  // namespace vnni

@@ -189,6 +189,30 @@ void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
   }
 }
 
+void CheckPointwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
+  Rng rng(seed);
+  for (int c = 0; c < cases; ++c) {
+    ConvParams p;
+    p.stride_h = p.stride_w = 1;
+    p.dilation_h = rng.Chance(20) ? 2 : 1, p.dilation_w = rng.Chance(20) ? 2 : 1;
+    p.pad_top = p.pad_left = 0;
+    p.groups = 1;
+    p.depth_multiplier = 1;
+    const int r = rng.Uniform(0, 9);
+    const int32_t k = r == 0   ? rng.Uniform(1, 15)
+                      : r <= 5 ? rng.Uniform(16, 200)
+                      : r <= 8 ? rng.Uniform(200, 1152)
+                               : rng.Uniform(1140, 1200);
+    const int32_t oc = rng.Chance(40) ? rng.Uniform(1, 40) : rng.Uniform(40, 300);
+    // Pixel counts around the tile heights (6 and 8 rows) and larger, some below the minimum.
+    const int32_t h = rng.Uniform(1, 9), w = rng.Chance(70) ? rng.Uniform(1, 9) : rng.Uniform(10, 30);
+    const Dims4 in_d{rng.Uniform(1, 2), h, w, k};
+    const Dims4 out_d{in_d.n, h, w, oc};
+    const Dims4 w_d{oc, 1, 1, k};
+    ASSERT_TRUE(RunConvCase(rng, p, in_d, w_d, out_d, ref::Conv2D, fn)) << "case " << c;
+  }
+}
+
 void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
   Rng rng(seed);
   int done = 0;

@@ -82,6 +82,9 @@ void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 // them have K >= 16, with tiny K (1..15) in between.
 void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn);
+// 1x1 stride-1 unpadded convs (dilation sometimes 2, which changes nothing there): K up
+// to 1200, N up to 300, 1..1620 pixels in 1 or 2 batches.
+void CheckPointwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn);
 void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn);  // multiplier 1..3
 // Output and input dims of a broadcasting binary op: rows of 1..300 channels; N, H, W of an
 // input sometimes 1, and in 10% of cases C too.
