@@ -39,6 +39,8 @@ struct PointwiseOut {
   const BlockParams* bp;
   __m512i lo, hi, zo;  // act_min - zo, act_max - zo, zo
   __mmask16 last;      // valid lanes of the block's last 16-channel vector
+  __mmask64 last64;    // valid bytes of a row of the block
+  __m512i unpack;      // dword order after packing 4 vectors: lane l holds 4 bytes of each
 };
 
 // One group of 4 channels (the first `valid` with kTail: the last pixel reads no further,
@@ -72,15 +74,28 @@ void PointwiseTile(const int8_t* a, int32_t K, const int8_t* w, int64_t w_row,
   for (; q < full; ++q) PointwiseStep<R, J, false>(acc, a, K, w + q * w_row, q, 4);
   // A loop, not an if: with an if GCC kept every accumulator in memory in the loop above.
   for (; q * 4 < K; ++q) PointwiseStep<R, J, true>(acc, a, K, w + q * w_row, q, rem);
+  __m512i off[J];
 #pragma GCC unroll 4
-  for (int j = 0; j < J; ++j) {
-    const __m512i off = _mm512_load_si512(po.bp->col_off + j * 16);
-    const __mmask16 m = j == J - 1 ? po.last : static_cast<__mmask16>(0xFFFF);
+  for (int j = 0; j < J; ++j) off[j] = _mm512_load_si512(po.bp->col_off + j * 16);
 #pragma GCC unroll 8
-    for (int i = 0; i < R; ++i) {
-      const __m512i r =
-          Requant16(po.bp->rq, j * 16, _mm512_add_epi32(acc[i][j], off), po.lo, po.hi, po.zo);
-      _mm512_mask_cvtepi32_storeu_epi8(out + int64_t{i} * ldo + j * 16, m, r);
+  for (int i = 0; i < R; ++i) {
+    __m512i r[J];
+#pragma GCC unroll 4
+    for (int j = 0; j < J; ++j)
+      r[j] = Requant16(po.bp->rq, j * 16, _mm512_add_epi32(acc[i][j], off[j]), po.lo, po.hi,
+                       po.zo);
+    int8_t* o = out + int64_t{i} * ldo;
+    if (J >= 3) {
+      // Three or four vectors narrowed with two saturating packs (exact: the values are
+      // int8 already) and one dword permute: half the shuffles of one vpmovdb each.
+      const __m512i r3 = J == 4 ? r[J - 1] : r[0];
+      const __m512i b = _mm512_packs_epi16(_mm512_packs_epi32(r[0], r[1]),
+                                           _mm512_packs_epi32(r[2 % J], r3));
+      _mm512_mask_storeu_epi8(o, po.last64, _mm512_permutexvar_epi32(po.unpack, b));
+    } else {
+#pragma GCC unroll 4
+      for (int j = 0; j < J; ++j)
+        _mm512_mask_cvtepi32_storeu_epi8(o + j * 16, j == J - 1 ? po.last : 0xFFFF, r[j]);
     }
   }
 }
@@ -107,6 +122,8 @@ inline void PointwiseBlock(const Geometry& g, const int8_t* a, int32_t pixels, c
   po.zo = _mm512_set1_epi32(g.zo);
   const int32_t tail = nb % 16;
   po.last = tail == 0 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << tail) - 1);
+  po.last64 = nb >= 64 ? ~0ULL : (1ULL << nb) - 1;
+  po.unpack = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
   const int32_t K = g.cg, ldo = g.out_c;
   switch ((nb + 15) / 16) {
     case 1: PointwiseRun<1>(a, pixels, K, w, w_row, po, out, ldo); break;
