@@ -73,6 +73,13 @@ TEST_P(X86Kernels, PointwiseConv2DRandom) {
                                               x86::Conv2D);
 }
 
+// Every tile shape and last-tile case of the VNNI pointwise kernel, 1,000 cases each (the
+// other paths run these shapes through their general kernels, covered above).
+TEST(X86Pointwise, EveryTileKind) {
+  if (x86::DetectedIsa() < Isa::kAvx512Vnni) GTEST_SKIP() << "CPU lacks AVX-512 VNNI";
+  testing_support::CheckPointwiseTilesRandom(2700, 1000, x86::Conv2D);
+}
+
 TEST_P(X86Kernels, DepthwiseConv2DRandom) {
   testing_support::CheckDepthwiseConv2DRandom(3000 + static_cast<uint32_t>(GetParam()), kCases,
                                               x86::DepthwiseConv2D);
