@@ -139,19 +139,29 @@ TEST_P(X86Kernels, FullyConnectedPackedSingleRowRandom) {
   CheckPackedFullyConnected(4500, GetParam(), true);
 }
 
+// Conv2DPacked on the packed layout of the case's weights, with unrelated generic weights.
+testing_support::ConvFn PackedConv(Isa isa, std::mt19937* garbage) {
+  return [isa, garbage](const ConvParams& p, const Dims4& in_d, const int8_t* x, const Dims4& w_d,
+                        const int8_t* w, const int32_t* b, const Dims4& out_d, int8_t* y) {
+    const x86::PackedShape s{p.groups, out_d.c / p.groups, w_d.h * w_d.w, w_d.c};
+    const Packed pk = Pack(s, w, b, p.input_zero_point);
+    const auto generic = GenericFor(isa, garbage, w, FlatSize(w_d));
+    x86::Conv2DPacked(p, in_d, x, w_d, generic.data(), b, pk.weights.data(), pk.folded.data(),
+                      out_d, y);
+  };
+}
+
 TEST_P(X86Kernels, Conv2DPackedRandom) {
   std::mt19937 garbage(5000);
-  const Isa isa = GetParam();
-  testing_support::CheckConv2DRandom(
-      5000 + static_cast<uint32_t>(isa), kCases,
-      [&](const ConvParams& p, const Dims4& in_d, const int8_t* x, const Dims4& w_d,
-          const int8_t* w, const int32_t* b, const Dims4& out_d, int8_t* y) {
-        const x86::PackedShape s{p.groups, out_d.c / p.groups, w_d.h * w_d.w, w_d.c};
-        const Packed pk = Pack(s, w, b, p.input_zero_point);
-        const auto generic = GenericFor(isa, &garbage, w, FlatSize(w_d));
-        x86::Conv2DPacked(p, in_d, x, w_d, generic.data(), b, pk.weights.data(), pk.folded.data(),
-                          out_d, y);
-      });
+  testing_support::CheckConv2DRandom(5000 + static_cast<uint32_t>(GetParam()), kCases,
+                                     PackedConv(GetParam(), &garbage));
+}
+
+// Over 1,100 of these reach the packed pointwise kernel (see PointwiseConv2DRandom).
+TEST_P(X86Kernels, PointwiseConv2DPackedRandom) {
+  std::mt19937 garbage(5500);
+  testing_support::CheckPointwiseConv2DRandom(5500 + static_cast<uint32_t>(GetParam()), 1300,
+                                              PackedConv(GetParam(), &garbage));
 }
 
 // The layout formula, worked by hand: G=2, OCG=70 (blocks of 64 and 16), T=2, CG=3 (CG4=4).
