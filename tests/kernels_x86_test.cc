@@ -105,6 +105,20 @@ TEST_P(X86Kernels, Conv2DSmallKRandom) {
   }
 }
 
+// About 85% of the cases reach the VNNI pointwise kernel (8 or more pixels, K <= 1152): over
+// 1,100 of these 1,300.
+TEST_P(X86Kernels, PointwiseConv2DRandom) {
+  testing_support::CheckPointwiseConv2DRandom(2500 + static_cast<uint32_t>(GetParam()), 1300,
+                                              x86::Conv2D);
+}
+
+// Every tile shape and last-tile case of the VNNI pointwise kernel, 1,000 cases each (the
+// other paths run these shapes through their general kernels, covered above).
+TEST(X86Pointwise, EveryTileKind) {
+  if (x86::DetectedIsa() < Isa::kAvx512Vnni) GTEST_SKIP() << "CPU lacks AVX-512 VNNI";
+  testing_support::CheckPointwiseTilesRandom(2700, 1000, x86::Conv2D);
+}
+
 TEST_P(X86Kernels, DepthwiseConv2DRandom) {
   testing_support::CheckDepthwiseConv2DRandom(3000 + static_cast<uint32_t>(GetParam()), kCases,
                                               x86::DepthwiseConv2D);
@@ -272,19 +286,29 @@ TEST(X86PackedRows, FullyConnectedGenericSmallRandom) {
 TEST(X86PackedRows, FullyConnectedSmallRandom) { CheckPackedRows(6000, false); }
 TEST(X86PackedRows, FullyConnectedRowPairsRealigned) { CheckPackedRows(6500, true); }
 
+// Conv2DPacked on the packed layout of the case's weights, with unrelated generic weights.
+testing_support::ConvFn PackedConv(Isa isa, std::mt19937* garbage) {
+  return [isa, garbage](const ConvParams& p, const Dims4& in_d, const int8_t* x, const Dims4& w_d,
+                        const int8_t* w, const int32_t* b, const Dims4& out_d, int8_t* y) {
+    const x86::PackedShape s{p.groups, out_d.c / p.groups, w_d.h * w_d.w, w_d.c};
+    const Packed pk = Pack(s, w, b, p.input_zero_point);
+    const auto generic = GenericFor(isa, garbage, w, FlatSize(w_d));
+    x86::Conv2DPacked(p, in_d, x, w_d, generic.data(), b, pk.weights(), pk.folded.data(),
+                      out_d, y);
+  };
+}
+
 TEST_P(X86Kernels, Conv2DPackedRandom) {
   std::mt19937 garbage(5000);
-  const Isa isa = GetParam();
-  testing_support::CheckConv2DRandom(
-      5000 + static_cast<uint32_t>(isa), kCases,
-      [&](const ConvParams& p, const Dims4& in_d, const int8_t* x, const Dims4& w_d,
-          const int8_t* w, const int32_t* b, const Dims4& out_d, int8_t* y) {
-        const x86::PackedShape s{p.groups, out_d.c / p.groups, w_d.h * w_d.w, w_d.c};
-        const Packed pk = Pack(s, w, b, p.input_zero_point);
-        const auto generic = GenericFor(isa, &garbage, w, FlatSize(w_d));
-        x86::Conv2DPacked(p, in_d, x, w_d, generic.data(), b, pk.weights(), pk.folded.data(),
-                          out_d, y);
-      });
+  testing_support::CheckConv2DRandom(5000 + static_cast<uint32_t>(GetParam()), kCases,
+                                     PackedConv(GetParam(), &garbage));
+}
+
+// Over 1,100 of these reach the packed pointwise kernel (see PointwiseConv2DRandom).
+TEST_P(X86Kernels, PointwiseConv2DPackedRandom) {
+  std::mt19937 garbage(5500);
+  testing_support::CheckPointwiseConv2DRandom(5500 + static_cast<uint32_t>(GetParam()), 1300,
+                                              PackedConv(GetParam(), &garbage));
 }
 
 // The layout formula, worked by hand: G=2, OCG=70 (blocks of 64 and 16), T=2, CG=3 (CG4=4).

@@ -20,9 +20,13 @@ namespace bench {
 struct GemmShape {
   int32_t m, k, n;
 };
+// The second and third lines are MobileNetV2's 1x1 convolutions (pixels x in x out) not
+// covered above: small K or small N, where requantization and set-up cost most.
 inline constexpr GemmShape kGemmShapes[] = {
     {256, 256, 256}, {512, 512, 512}, {1024, 1024, 1024}, {3136, 24, 144}, {784, 32, 192},
-    {49, 960, 160},  {1, 1280, 1000}, {1, 250, 144},      {49, 640, 64},   {25, 64, 10}};
+    {49, 960, 160},  {1, 1280, 1000}, {1, 250, 144},      {49, 640, 64},   {25, 64, 10},
+    {12544, 16, 96}, {12544, 32, 16}, {3136, 144, 24},    {3136, 96, 24},  {196, 64, 384},
+    {196, 384, 64},  {196, 96, 576},  {49, 320, 1280}};
 
 // NHWC input h x w x ic, k x k filter, "same" padding (k - 1) / 2.
 struct ConvShape {

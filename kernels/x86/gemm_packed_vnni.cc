@@ -13,6 +13,7 @@
 #include "kernels/x86/internal.h"
 #include "kernels/x86/packed_layout.h"
 #include "kernels/x86/vnni_common.h"
+#include "kernels/x86/vnni_pointwise.h"
 #include "kernels/x86/vnni_tile.h"
 
 namespace qinfer {
@@ -91,6 +92,23 @@ bool RunPacked(const Geometry& g, const int8_t* input, const int8_t* packed,
   return true;
 }
 
+// Pointwise convs (vnni_pointwise.h) on the packed blocks: every pixel streams past each.
+bool RunPackedPointwise(const Geometry& g, const int8_t* input, const int8_t* packed,
+                        const int32_t* folded_bias, int8_t* output) {
+  if (!IsPointwise(g) || g.cg > kPackMaxChannels) return false;
+  const PackedShape shape{1, g.out_c, 1, g.cg};
+  const int32_t pixels = g.batches * g.out_h * g.out_w;
+  BlockParams bp;
+  for (int32_t n0 = 0; n0 < g.out_c; n0 += kPackBlock) {
+    const int32_t nb = g.out_c - n0 < kPackBlock ? g.out_c - n0 : kPackBlock;
+    if (g.requant.count != 1 || n0 == 0) FillRequant(g.requant, n0, nb, &bp);
+    FillBias(folded_bias, n0, nb, &bp);
+    PointwiseBlock(g, input, pixels, packed + PackedBlockOffset(shape, 0, n0),
+                   int64_t{PackedBlockWidth(shape, n0)} * 4, bp, nb, output + n0);
+  }
+  return true;
+}
+
 }  // namespace
 
 namespace vnni {
@@ -98,8 +116,9 @@ namespace vnni {
 bool Conv2DPacked(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
                   const Dims4& weights_dims, const int8_t* packed, const int32_t* folded_bias,
                   const Dims4& output_dims, int8_t* output) {
-  return RunPacked(ConvGeometry(p, input_dims, weights_dims, output_dims), input, packed,
-                   folded_bias, output);
+  const Geometry g = ConvGeometry(p, input_dims, weights_dims, output_dims);
+  return RunPackedPointwise(g, input, packed, folded_bias, output) ||
+         RunPacked(g, input, packed, folded_bias, output);
 }
 
 bool FullyConnectedPacked(const FullyConnectedParams& p, int32_t batches, int32_t in_features,

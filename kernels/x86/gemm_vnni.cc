@@ -11,6 +11,7 @@
 #include "kernels/x86/driver.h"
 #include "kernels/x86/internal.h"
 #include "kernels/x86/vnni_common.h"
+#include "kernels/x86/vnni_pointwise.h"
 #include "kernels/x86/vnni_tile.h"
 
 namespace qinfer {
@@ -36,36 +37,58 @@ struct Vnni {
   static constexpr int32_t kBcastMinRows = 8;
 
   // wpack[k4][64 channels][4 bytes], zero past nb channels and past K; wsum[j] = sum(w[j]).
-  // Whole 4-byte groups are gathered 16 channels at a time; a last partial group is scalar.
+  // 16 channel rows x 64 bytes are loaded (zero past K) and transposed as 16 x 16 dwords:
+  // three shuffles per stored vector, where a gather cost about twice as much.
   static void PackW(const int8_t* w, int32_t ktot, int32_t nb, int8_t* wpack, int32_t* wsum) {
-    const int32_t k4 = (ktot + 3) / 4, full = ktot / 4;
+    const int32_t k4 = (ktot + 3) / 4;
     const int32_t nj = (nb + 15) / 16;  // the tile reads only these channels
     const __m512i ones = _mm512_set1_epi8(1);
-    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     for (int32_t jj = 0; jj < nj; ++jj) {
-      const __m512i ch = _mm512_add_epi32(lane, _mm512_set1_epi32(jj * 16));
-      const __mmask16 valid = _mm512_cmplt_epi32_mask(ch, _mm512_set1_epi32(nb));
-      const __m512i base = _mm512_mullo_epi32(ch, _mm512_set1_epi32(ktot));
       __m512i sum = _mm512_setzero_si512();
-      for (int32_t q = 0; q < full; ++q) {
-        const __m512i v = _mm512_mask_i32gather_epi32(
-            _mm512_setzero_si512(), valid, _mm512_add_epi32(base, _mm512_set1_epi32(q * 4)), w,
-            1);
-        _mm512_store_si512(wpack + (q * kNB + jj * 16) * 4, v);
-        sum = _mm512_dpbusd_epi32(sum, ones, v);
-      }
-      _mm512_storeu_si512(wsum + jj * 16, sum);
-      for (int32_t q = full; q < k4; ++q) {
+      for (int32_t k0 = 0; k0 < ktot; k0 += 64) {
+        const __mmask64 m = TailMask(ktot - k0);
+        __m512i r[16];
         for (int32_t l = 0; l < 16; ++l) {
           const int32_t j = jj * 16 + l;
-          for (int32_t r = 0; r < 4; ++r) {
-            const int32_t k = q * 4 + r;
-            const int8_t v = j < nb && k < ktot ? w[static_cast<int64_t>(j) * ktot + k] : 0;
-            wpack[(q * kNB + j) * 4 + r] = v;
-            wsum[j] += v;
-          }
+          r[l] = j < nb ? _mm512_maskz_loadu_epi8(m, w + static_cast<int64_t>(j) * ktot + k0)
+                        : _mm512_setzero_si512();
+        }
+        Transpose16(r);
+        // r[d] holds dword d (k = k0 + 4d .. + 3) of the 16 channels.
+        const int32_t qs = k4 - k0 / 4 < 16 ? k4 - k0 / 4 : 16;
+        for (int32_t d = 0; d < qs; ++d) {
+          _mm512_store_si512(wpack + ((k0 / 4 + d) * kNB + jj * 16) * 4, r[d]);
+          sum = _mm512_dpbusd_epi32(sum, ones, r[d]);
         }
       }
+      _mm512_storeu_si512(wsum + jj * 16, sum);
+    }
+  }
+
+  // r[l] dword d -> r[d] dword l.
+  static void Transpose16(__m512i (&r)[16]) {
+    __m512i b[16];
+    // Within 128-bit lanes: b[4g + c] lane L = dword 4L + c of rows 4g .. 4g + 3.
+    for (int g = 0; g < 4; ++g) {
+      const __m512i a0 = _mm512_unpacklo_epi32(r[4 * g], r[4 * g + 1]);
+      const __m512i a1 = _mm512_unpackhi_epi32(r[4 * g], r[4 * g + 1]);
+      const __m512i a2 = _mm512_unpacklo_epi32(r[4 * g + 2], r[4 * g + 3]);
+      const __m512i a3 = _mm512_unpackhi_epi32(r[4 * g + 2], r[4 * g + 3]);
+      b[4 * g] = _mm512_unpacklo_epi64(a0, a2);
+      b[4 * g + 1] = _mm512_unpackhi_epi64(a0, a2);
+      b[4 * g + 2] = _mm512_unpacklo_epi64(a1, a3);
+      b[4 * g + 3] = _mm512_unpackhi_epi64(a1, a3);
+    }
+    // Across lanes: dword 4L + c of all 16 rows is lane L of b[c], b[4 + c], b[8 + c], b[12 + c].
+    for (int c = 0; c < 4; ++c) {
+      const __m512i u0 = _mm512_shuffle_i32x4(b[c], b[4 + c], 0x44);
+      const __m512i u1 = _mm512_shuffle_i32x4(b[c], b[4 + c], 0xEE);
+      const __m512i u2 = _mm512_shuffle_i32x4(b[8 + c], b[12 + c], 0x44);
+      const __m512i u3 = _mm512_shuffle_i32x4(b[8 + c], b[12 + c], 0xEE);
+      r[c] = _mm512_shuffle_i32x4(u0, u2, 0x88);
+      r[4 + c] = _mm512_shuffle_i32x4(u0, u2, 0xDD);
+      r[8 + c] = _mm512_shuffle_i32x4(u1, u3, 0x88);
+      r[12 + c] = _mm512_shuffle_i32x4(u1, u3, 0xDD);
     }
   }
 
@@ -356,6 +379,27 @@ bool FcRow(const FullyConnectedParams& p, int32_t K, int32_t N, const int8_t* x,
   return true;
 }
 
+// Pointwise ops (vnni_pointwise.h) with K <= kBcastK: each channel block's weights are
+// packed once per call and every pixel streams past them. Stack: wpack 72 KB, < 2 KB rest.
+bool RunPointwise(const Geometry& g, const int8_t* input, const int8_t* weights,
+                  const int32_t* bias, int8_t* output) {
+  if (!IsPointwise(g) || g.cg > kBcastK) return false;
+  const int32_t K = g.cg, N = g.out_c, pixels = g.batches * g.out_h * g.out_w;
+  alignas(64) int8_t wpack[kBcastK * kNB];
+  alignas(64) int32_t wsum[kNB + 16];
+  BlockParams bp;
+  for (int32_t c0 = 0; c0 < N; c0 += kNB) {
+    const int32_t nb = N - c0 < kNB ? N - c0 : kNB;
+    if (g.requant.count != 1 || c0 == 0) FillRequant(g.requant, c0, nb, &bp);
+    FillBias(bias, c0, nb, &bp);
+    Vnni::PackW(weights + static_cast<int64_t>(c0) * K, K, nb, wpack, wsum);
+    for (int32_t j = 0; j < nb; ++j)
+      bp.col_off[j] = WrapAdd(bp.col_off[j], WrapMul(-(128 + g.zi), wsum[j]));
+    PointwiseBlock(g, input, pixels, wpack, kNB * 4, bp, nb, output + c0);
+  }
+  return true;
+}
+
 }  // namespace
 
 namespace vnni {
@@ -363,8 +407,9 @@ namespace vnni {
 bool Conv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
             const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
             const Dims4& output_dims, int8_t* output) {
-  return RunConv<Vnni>(ConvGeometry(p, input_dims, weights_dims, output_dims), input, weights,
-                       bias, output);
+  const Geometry g = ConvGeometry(p, input_dims, weights_dims, output_dims);
+  return RunPointwise(g, input, weights, bias, output) ||
+         RunConv<Vnni>(g, input, weights, bias, output);
 }
 
 bool DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
@@ -378,11 +423,14 @@ bool FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_f
                     int32_t out_features, const int8_t* input, const int8_t* weights,
                     const int32_t* bias, int8_t* output) {
   if (batches == 1) return FcRow(p, in_features, out_features, input, weights, bias, output);
+  // Small weights (<= 16 KB): packed per call for the fully connected rows kernel; larger
+  // ones through the pointwise tiles.
   if (FullyConnectedSmall(p, batches, in_features, out_features, input, weights, bias, output)) {
     return true;
   }
-  return RunConv<Vnni>(FcGeometry(p, batches, in_features, out_features), input, weights, bias,
-                       output);
+  const Geometry g = FcGeometry(p, batches, in_features, out_features);
+  return RunPointwise(g, input, weights, bias, output) ||
+         RunConv<Vnni>(g, input, weights, bias, output);
 }
 
 }  // namespace vnni

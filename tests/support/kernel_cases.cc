@@ -261,6 +261,60 @@ void CheckConv2DSmallKRandom(uint32_t seed, int cases, ConvFn fn) {
   CheckConvCases(seed, cases, std::move(fn), true);
 }
 
+void CheckPointwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
+  Rng rng(seed);
+  for (int c = 0; c < cases; ++c) {
+    ConvParams p;
+    p.stride_h = p.stride_w = 1;
+    p.dilation_h = rng.Chance(20) ? 2 : 1, p.dilation_w = rng.Chance(20) ? 2 : 1;
+    p.pad_top = p.pad_left = 0;
+    p.groups = 1;
+    p.depth_multiplier = 1;
+    // Sizes kept small enough for the sanitizer build (the reference does most of the work).
+    const int r = rng.Uniform(0, 19);
+    const int32_t k = r <= 2    ? rng.Uniform(1, 15)
+                      : r <= 12 ? rng.Uniform(16, 100)
+                      : r <= 17 ? rng.Uniform(100, 400)
+                      : r == 18 ? rng.Uniform(400, 1152)
+                                : rng.Uniform(1140, 1200);
+    const int32_t oc = rng.Chance(50) ? rng.Uniform(1, 40) : rng.Uniform(40, 130);
+    // Pixel counts around the tile heights (6 and 8 rows) and larger, some below the minimum.
+    const int32_t h = rng.Uniform(1, 9), w = rng.Chance(80) ? rng.Uniform(1, 9) : rng.Uniform(10, 16);
+    const Dims4 in_d{rng.Uniform(1, 2), h, w, k};
+    const Dims4 out_d{in_d.n, h, w, oc};
+    const Dims4 w_d{oc, 1, 1, k};
+    ASSERT_TRUE(RunConvCase(rng, p, in_d, w_d, out_d, ref::Conv2D, fn)) << "case " << c;
+  }
+}
+
+void CheckPointwiseTilesRandom(uint32_t seed, int cases_per_kind, ConvFn fn) {
+  Rng rng(seed);
+  const int kinds = 4 * 3;
+  for (int c = 0; c < kinds * cases_per_kind; ++c) {
+    const int32_t vectors = 1 + c % 4, rest_kind = c / 4 % 3;
+    const int32_t rows = vectors <= 2 ? 8 : 6;
+    const int32_t rest = rest_kind == 0   ? 0
+                         : rest_kind == 1 ? rng.Uniform(1, rows / 2)
+                                          : rng.Uniform(rows / 2 + 1, rows - 1);
+    const int32_t pixels = rows * rng.Uniform(2, 3) + rest;  // >= 8, the kernel's minimum
+    // Output channels: 0 or 1 whole blocks of 64, then a last block of `vectors` 16-lane
+    // vectors, its last one 1..16 lanes full.
+    const int32_t oc = 64 * rng.Uniform(0, 1) + 16 * (vectors - 1) + rng.Uniform(1, 16);
+    const int32_t k = rng.Chance(3) ? rng.Uniform(49, 1152) : rng.Uniform(1, 48);
+    ConvParams p;
+    p.stride_h = p.stride_w = 1;
+    p.dilation_h = p.dilation_w = 1;
+    p.pad_top = p.pad_left = 0;
+    p.groups = 1;
+    p.depth_multiplier = 1;
+    const bool two = pixels % 2 == 0 && rng.Chance(30);
+    const Dims4 in_d{two ? 2 : 1, 1, two ? pixels / 2 : pixels, k};
+    const Dims4 out_d{in_d.n, 1, in_d.w, oc};
+    const Dims4 w_d{oc, 1, 1, k};
+    ASSERT_TRUE(RunConvCase(rng, p, in_d, w_d, out_d, ref::Conv2D, fn)) << "case " << c;
+  }
+}
+
 void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn) {
   Rng rng(seed);
   int done = 0;

@@ -95,6 +95,14 @@ struct FcSmallCounts {
 FcSmallCounts CheckFullyConnectedSmallRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 void CheckConv2DRandom(uint32_t seed, int cases, ConvFn fn);
 void CheckConv2DSmallKRandom(uint32_t seed, int cases, ConvFn fn);  // receptive field <= ~100 B
+// 1x1 stride-1 unpadded convs (dilation sometimes 2, which changes nothing there): K up
+// to 1200, N up to 130, 1..288 pixels in 1 or 2 batches.
+void CheckPointwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn);
+// The same, drawn so each of 12 kinds gets cases_per_kind cases: the last channel block of
+// 1, 2, 3 or 4 16-lane vectors (after 0 or 1 blocks of 64), times a pixel count that is a
+// multiple of the tile height (8 rows for 1-2 vectors, 6 for 3-4), or leaves at most half a
+// tile, or more. K up to 1152 (mostly up to 48), 12 to 31 pixels.
+void CheckPointwiseTilesRandom(uint32_t seed, int cases_per_kind, ConvFn fn);
 void CheckDepthwiseConv2DRandom(uint32_t seed, int cases, ConvFn fn);  // multiplier 1..3
 // 3x3, dilation 1, equal strides 1 or 2, multiplier 1, padding 0..2 on each side.
 void CheckDepthwise3x3Random(uint32_t seed, int cases, ConvFn fn);
