@@ -58,7 +58,11 @@ struct RequantLanes {
       for (int32_t j = n; j < filled; ++j) Lane(j, 0, 0);
     }
     for (int32_t j = 0; j < filled; ++j) mult_hi[j] = mult[j | 1];
-    Fill64(filled);
+    if (rq.count == 1) {
+      Fill64Uniform(rshift[0]);
+    } else {
+      Fill64(filled);
+    }
     any_lshift = lsh_or != 0;
     any_sat = sat_or != 0;
   }
@@ -81,17 +85,25 @@ struct RequantLanes {
     rshift[j] = shift > 0 ? 0 : -shift;
   }
 
+  static int64_t Round64(int32_t r) { return (int64_t{1} << 30) + Half64(r); }
+  static int64_t Half64(int32_t r) { return int64_t{r > 0} << (30 + r); }
+  static int64_t Neg64(int32_t r) { return Half64(r) | (int64_t{r == 0} << 63); }  // r = 0: INT64_MIN
+
   // The 64-bit constants of lanes [0, filled) from rshift, even and odd lanes of each vector
   // apart. Branch-free, so it vectorizes: for tiny ops this fill is a visible share.
   QINFER_X86_PLAIN_LOOPS void Fill64(int32_t filled) {
     for (int32_t v = 0; v < filled; v += 16)
       for (int32_t i = 0; i < 16; ++i) {
         const int32_t r = rshift[v + 2 * (i & 7) + (i >> 3)];  // i < 8: even lanes, else odd
-        const int64_t half = int64_t{r > 0} << (30 + r);
-        round[v + i] = (int64_t{1} << 30) + half;
-        neg[v + i] = half | (int64_t{r == 0} << 63);  // INT64_MIN when r = 0
+        round[v + i] = Round64(r);
+        neg[v + i] = Neg64(r);
         shift64[v + i] = 31 + r;
       }
+  }
+  // All N lanes alike (a per-tensor requantization): three constant stores per lane.
+  QINFER_X86_PLAIN_LOOPS void Fill64Uniform(int32_t r) {
+    const int64_t rd = Round64(r), ng = Neg64(r), sh = 31 + r;
+    for (int32_t j = 0; j < N; ++j) round[j] = rd, neg[j] = ng, shift64[j] = sh;
   }
 };
 
