@@ -65,13 +65,14 @@ void TimeChecked(benchmark::State& state, Isa isa, size_t out_bytes,
   SetOps(state, ops);
 }
 
-void RegisterGemm(const GemmShape& s) {
+// op "gemm" or "fc" (common.h): the same kernels, activations of input zero point zi.
+void RegisterGemm(const GemmShape& s, const std::string& op, int32_t zi) {
   for (const Impl& impl : Impls()) {
-    Register("gemm/" + impl.name + "/" + Name(s), [s, impl](benchmark::State& state) {
+    Register(op + "/" + impl.name + "/" + Name(s), [s, impl, zi](benchmark::State& state) {
       const auto x = Data(int64_t{s.m} * s.k, kInputSeed), w = Data(int64_t{s.k} * s.n, kWeightSeed);
       const std::vector<int32_t> bias(static_cast<size_t>(s.n), kBias);
       const Requants rq(s.n);
-      const kernels::FullyConnectedParams p{-3, 0, 5, -128, 127, rq.view()};
+      const kernels::FullyConnectedParams p{zi, 0, 5, -128, 127, rq.view()};
       TimeChecked(
           state, impl.isa, static_cast<size_t>(s.m) * s.n,
           [&](int8_t* o) { ref::FullyConnected(p, s.m, s.k, s.n, x.data(), w.data(), bias.data(), o); },
@@ -80,11 +81,11 @@ void RegisterGemm(const GemmShape& s) {
     });
   }
   if (x86::DetectedIsa() < Isa::kAvx512Vnni) return;
-  Register("gemm/qinfer-packed/" + Name(s), [s](benchmark::State& state) {
+  Register(op + "/qinfer-packed/" + Name(s), [s, zi](benchmark::State& state) {
     const auto x = Data(int64_t{s.m} * s.k, kInputSeed), w = Data(int64_t{s.k} * s.n, kWeightSeed);
     const std::vector<int32_t> bias(static_cast<size_t>(s.n), kBias);
     const Requants rq(s.n);
-    const kernels::FullyConnectedParams p{-3, 0, 5, -128, 127, rq.view()};
+    const kernels::FullyConnectedParams p{zi, 0, 5, -128, 127, rq.view()};
     const PackedWeights pk(x86::PackedShape{1, s.n, 1, s.k}, w, bias.data(), p.input_zero_point);
     TimeChecked(
         state, Isa::kAvx512Vnni, static_cast<size_t>(s.m) * s.n,
@@ -181,7 +182,8 @@ void RegisterPool(const EltShape& s, bool max) {
 }
 
 int RegisterAll() {
-  for (const auto& s : kGemmShapes) RegisterGemm(s);
+  for (const auto& s : kGemmShapes) RegisterGemm(s, "gemm", kGemmInputZeroPoint);
+  for (const auto& s : kFcShapes) RegisterGemm(s, "fc", kFcInputZeroPoint);
   for (const auto& s : kConvShapes) RegisterConv(s);
   for (const auto& s : kAddShapes) {
     RegisterBinary(s, true);

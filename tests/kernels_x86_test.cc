@@ -61,6 +61,16 @@ TEST_P(X86Kernels, FullyConnectedSingleRowRandom) {
       });
 }
 
+// The single-row kernel feeds vpdpbusd x - zi directly when every activation fits a byte
+// (unsigned or signed), else x + 128 with a weight-sum correction: each way, at its bounds.
+TEST_P(X86Kernels, FullyConnectedSingleRowWindowsRandom) {
+  const auto n = testing_support::CheckFullyConnectedRowWindowsRandom(
+      1800 + static_cast<uint32_t>(GetParam()), kCases, x86::FullyConnected);
+  EXPECT_GE(n.unsigned_range, kCases);
+  EXPECT_GE(n.signed_range, kCases);
+  EXPECT_GE(n.wider, kCases);
+}
+
 // Generic weights at every 4-byte misalignment mod 64 (and aligned), as in a model's
 // 16-byte aligned buffers: the single-row kernel reads rows of K % 4 == 0, K >= 128 as
 // whole lines when some row is not 64-byte aligned.

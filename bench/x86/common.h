@@ -28,6 +28,11 @@ inline constexpr GemmShape kGemmShapes[] = {
     {12544, 16, 96}, {12544, 32, 16}, {3136, 144, 24},    {3136, 96, 24},  {196, 64, 384},
     {196, 384, 64},  {196, 96, 576},  {49, 320, 1280}};
 
+// gemm rows draw activations with input zero point -3. fc rows: the M = 1 shapes again,
+// with post-ReLU activations (zero point -128), the usual input of a classifier.
+constexpr int32_t kGemmInputZeroPoint = -3, kFcInputZeroPoint = -128;
+inline constexpr GemmShape kFcShapes[] = {{1, 1280, 1000}, {1, 250, 144}};
+
 // NHWC input h x w x ic, k x k filter, "same" padding (k - 1) / 2.
 struct ConvShape {
   const char* op;  // "conv" or "dwconv"

@@ -16,7 +16,7 @@ import json
 import sys
 
 PEERS = ("xnnpack", "gemmlowp")
-ORDER = ["gemm", "conv", "dwconv", "add", "mul", "maxpool", "avgpool", "model", "fixed"]
+ORDER = ["gemm", "fc", "conv", "dwconv", "add", "mul", "maxpool", "avgpool", "model", "fixed"]
 
 
 def load(path):

@@ -41,15 +41,17 @@ void Time(benchmark::State& state, xnn_status created, xnn_operator_t op, xnn_st
   SetOps(state, ops);
 }
 
-// fixed: a tiny-op row of fixed_cost.cc's table, named `fixed`, with an ns_per_op counter.
-void RegisterGemm(const GemmShape& s, const std::string& fixed = "") {
-  Register(fixed.empty() ? "gemm/xnnpack/" + Name(s) : fixed, [s, fixed](benchmark::State& state) {
+// op "gemm" or "fc", activations of input zero point zi (common.h). fixed: a tiny-op row of
+// fixed_cost.cc's table, named `fixed`, with an ns_per_op counter.
+void RegisterGemm(const GemmShape& s, const std::string& op, int32_t zi,
+                  const std::string& fixed = "") {
+  Register(fixed.empty() ? op + "/xnnpack/" + Name(s) : fixed, [s, zi, fixed](benchmark::State& state) {
     const auto x = Data(int64_t{s.m} * s.k, kInputSeed), w = Data(int64_t{s.k} * s.n, kWeightSeed);
     const std::vector<int32_t> bias(static_cast<size_t>(s.n), kBias);
     std::vector<int8_t> out(static_cast<size_t>(s.m) * s.n);
     xnn_operator_t op = nullptr;
     const xnn_status c = xnn_create_fully_connected_nc_qs8(
-        s.k, s.n, s.k, s.n, -3, kInScale, kWScale, w.data(), bias.data(), 5, OutScale(s.k), -128,
+        s.k, s.n, s.k, s.n, zi, kInScale, kWScale, w.data(), bias.data(), 5, OutScale(s.k), -128,
         127, 0, &op);
     const xnn_status u = c == xnn_status_success
                              ? xnn_setup_fully_connected_nc_qs8(op, s.m, x.data(), out.data(), nullptr)
@@ -142,7 +144,8 @@ void RegisterMaxPool(const EltShape& s) {
 
 int RegisterAll() {
   if (xnn_initialize(nullptr) != xnn_status_success) return 0;
-  for (const auto& s : kGemmShapes) RegisterGemm(s);
+  for (const auto& s : kGemmShapes) RegisterGemm(s, "gemm", kGemmInputZeroPoint);
+  for (const auto& s : kFcShapes) RegisterGemm(s, "fc", kFcInputZeroPoint);
   for (const auto& s : kConvShapes) {
     RegisterConv(s, false);
     RegisterConv(s, true);
@@ -152,7 +155,7 @@ int RegisterAll() {
     RegisterBinary("mul", s, xnn_create_multiply_nd_qs8, xnn_setup_multiply_nd_qs8);
   }
   for (const auto& s : kPoolShapes) RegisterMaxPool(s);
-  RegisterGemm({1, 8, 8}, "fixed/xnnpack/fc_1x8x8_1op");
+  RegisterGemm({1, 8, 8}, "gemm", kGemmInputZeroPoint, "fixed/xnnpack/fc_1x8x8_1op");
   RegisterBinary("add", {1, 1, 1}, xnn_create_add_nd_qs8, xnn_setup_add_nd_qs8,
                  "fixed/xnnpack/add_1_1op");
   return 1;

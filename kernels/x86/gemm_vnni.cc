@@ -19,15 +19,6 @@ namespace kernels {
 namespace x86 {
 namespace {
 
-// Sums of a0..a3 in lanes 0..3.
-inline __m128i Reduce4(__m512i a0, __m512i a1, __m512i a2, __m512i a3) {
-  const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(a0, a1), _mm512_unpackhi_epi32(a0, a1));
-  const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(a2, a3), _mm512_unpackhi_epi32(a2, a3));
-  const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
-  const __m256i v = _mm256_add_epi32(_mm512_castsi512_si256(u), _mm512_extracti64x4_epi64(u, 1));
-  return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-}
-
 struct Vnni {
   static constexpr int32_t kMR = 4, kNR = 4;
   static constexpr bool kNeedWsum = true;
@@ -236,149 +227,6 @@ struct Vnni {
   }
 };
 
-// A fully connected op on one row (M = 1) with generic [N][K] weights. Every weight byte
-// is used once, so the packing of the broadcast path does not pay off, and the -(128 + zi) *
-// sum(w) correction must be summed here: each 64-byte step of 4 channel rows does
-// vpdpbusd(x + 128, w) and vpdpbusd(128 + zi, w), two accumulators per channel subtracted
-// before one horizontal reduction. The 4 rows stream once, with 8 independent chains.
-constexpr int32_t kRowChannels = 4;
-
-// One weight row of K bytes (K and the row 4-byte aligned) read as whole 64-byte lines,
-// each 64-byte step joined from two by vpermt2d (port 5, idle here): model buffers are only
-// 16-byte aligned, and a step split across two lines costs two L1 reads, which halved the
-// rate an M = 1 op streams its weights from L2. Lanes outside the row are not read.
-struct RowLines {
-  const int8_t* line;  // the line read last
-  int32_t off, len;    // row offset of `line`, row length
-  __m512i prev, idx;
-
-  RowLines(const int8_t* row, int32_t k) : len(k) {
-    const int32_t sh = static_cast<int32_t>(reinterpret_cast<uintptr_t>(row) & 63) / 4;
-    line = row - sh * 4;
-    off = -sh * 4;
-    prev = _mm512_maskz_load_epi32(Inside(), line);
-    idx = _mm512_add_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                           _mm512_set1_epi32(sh));
-  }
-  // Lanes of `line` holding row bytes [0, len).
-  __mmask16 Inside() const {
-    const int32_t lo = off < 0 ? -off / 4 : 0;
-    const int32_t hi = len - off >= 64 ? 16 : len - off <= 0 ? 0 : (len - off) / 4;
-    return static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1));
-  }
-  // The next 64 row bytes (0 past len). kInside: the next line lies inside the row.
-  template <bool kInside>
-  __m512i Next() {
-    line += 64;
-    off += 64;
-    const __m512i cur = kInside ? _mm512_load_si512(line) : _mm512_maskz_load_epi32(Inside(), line);
-    const __m512i v = _mm512_permutex2var_epi32(prev, idx, cur);
-    prev = cur;
-    return v;
-  }
-};
-
-__attribute__((always_inline)) inline void RowStep(__m512i (&acc)[kRowChannels],
-                                                   __m512i (&cor)[kRowChannels],
-                                                   const __m512i (&wv)[kRowChannels],
-                                                   __m512i xv, __m512i zi128) {
-#pragma GCC unroll 8
-  for (int j = 0; j < kRowChannels; ++j) {
-    acc[j] = _mm512_dpbusd_epi32(acc[j], xv, wv[j]);
-    cor[j] = _mm512_dpbusd_epi32(cor[j], zi128, wv[j]);
-  }
-}
-
-// Sums of 4 channel rows: sum(w * (x + 128)) - (128 + zi) * sum(w), lanes 0..3.
-template <bool kRealign>
-__attribute__((always_inline)) inline __m128i RowSums(const int8_t* const (&w)[kRowChannels],
-                                                      const int8_t* x, int32_t K, __m512i zi128) {
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-  __m512i acc[kRowChannels], cor[kRowChannels], wv[kRowChannels];
-  for (int j = 0; j < kRowChannels; ++j) acc[j] = cor[j] = _mm512_setzero_si512();
-  const int32_t kfull = K / 64 * 64;
-  int32_t k = 0;
-  if constexpr (kRealign) {
-    RowLines rows[kRowChannels] = {{w[0], K}, {w[1], K}, {w[2], K}, {w[3], K}};
-    // Steps whose next line ends inside the row; then the last one or two, masked.
-    for (; k + 128 <= K; k += 64) {
-#pragma GCC unroll 4
-      for (int j = 0; j < kRowChannels; ++j) wv[j] = rows[j].Next<true>();
-      RowStep(acc, cor, wv, _mm512_xor_si512(_mm512_loadu_si512(x + k), flip), zi128);
-    }
-    for (; k < K; k += 64) {
-#pragma GCC unroll 4
-      for (int j = 0; j < kRowChannels; ++j) wv[j] = rows[j].Next<false>();
-      const __m512i xv = _mm512_maskz_loadu_epi8(TailMask(K - k), x + k);
-      RowStep(acc, cor, wv, _mm512_xor_si512(xv, flip), zi128);
-    }
-  } else {
-    for (; k < kfull; k += 64) {
-#pragma GCC unroll 4
-      for (int j = 0; j < kRowChannels; ++j) wv[j] = _mm512_loadu_si512(w[j] + k);
-      RowStep(acc, cor, wv, _mm512_xor_si512(_mm512_loadu_si512(x + k), flip), zi128);
-    }
-    if (k < K) {
-      const __mmask64 m = TailMask(K - k);
-#pragma GCC unroll 4
-      for (int j = 0; j < kRowChannels; ++j) wv[j] = _mm512_maskz_loadu_epi8(m, w[j] + k);
-      RowStep(acc, cor, wv, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, x + k), flip), zi128);
-    }
-  }
-  for (int j = 0; j < kRowChannels; ++j) acc[j] = _mm512_sub_epi32(acc[j], cor[j]);
-  return Reduce4(acc[0], acc[1], acc[2], acc[3]);
-}
-
-// Inlined for aligned or short rows: a tiny op (1x8x8) would pay for the call.
-template <bool kRealign>
-__attribute__((always_inline)) inline void FcRowBlocks(const FullyConnectedParams& p, int32_t K, int32_t N, const int8_t* x,
-                 const int8_t* weights, const int32_t* bias, int32_t row_off, int8_t* output) {
-  const __m512i zi128 = _mm512_set1_epi8(static_cast<char>(128 + p.input_zero_point));
-  alignas(64) int32_t raw[kNB + 16];
-  BlockParams bp;
-  for (int32_t c0 = 0; c0 < N; c0 += kNB) {
-    const int32_t nb = N - c0 < kNB ? N - c0 : kNB;
-    if (p.requant.count != 1 || c0 == 0) FillRequant(p.requant, c0, nb, &bp);
-    FillBias(bias, c0, nb, &bp);
-    for (int32_t j0 = 0; j0 < nb; j0 += kRowChannels) {
-      const int8_t* w[kRowChannels];
-      for (int32_t j = 0; j < kRowChannels; ++j) {
-        const int32_t c = c0 + (j0 + j < nb ? j0 + j : nb - 1);  // past nb: a repeat, unused
-        w[j] = weights + static_cast<int64_t>(c) * K;
-      }
-      _mm_store_si128(reinterpret_cast<__m128i*>(raw + j0), RowSums<kRealign>(w, x, K, zi128));
-    }
-    VnniEpilogue(raw, nb, bp, row_off, p.output_zero_point, p.act_min, p.act_max, output + c0);
-  }
-}
-
-__attribute__((noinline)) void FcRowLines(const FullyConnectedParams& p, int32_t K, int32_t N,
-                                          const int8_t* x, const int8_t* weights,
-                                          const int32_t* bias, int32_t row_off, int8_t* output) {
-  FcRowBlocks<true>(p, K, N, x, weights, bias, row_off, output);
-}
-
-bool FcRow(const FullyConnectedParams& p, int32_t K, int32_t N, const int8_t* x,
-           const int8_t* weights, const int32_t* bias, int8_t* output) {
-  const int32_t zi = p.input_zero_point, zw = p.weights_zero_point;
-  if (zi < -128 || zi > 127 || zw < -128 || zw > 127 || K <= 0) return false;
-  // A weights zero point leaves -zw * sum(x - zi), the same for every channel.
-  int32_t row_off = 0;
-  if (zw != 0) {
-    int32_t sx = 0;
-    for (int32_t k = 0; k < K; ++k) sx = WrapAdd(sx, x[k] - zi);
-    row_off = WrapMul(-zw, sx);
-  }
-  // Rows 4-byte aligned, some not 64-byte aligned, and long enough for lines to pay off.
-  const auto base = reinterpret_cast<uintptr_t>(weights);
-  if (base % 4 == 0 && K % 4 == 0 && (base % 64 != 0 || K % 64 != 0) && K >= 128) {
-    FcRowLines(p, K, N, x, weights, bias, row_off, output);
-  } else {
-    FcRowBlocks<false>(p, K, N, x, weights, bias, row_off, output);
-  }
-  return true;
-}
-
 // Pointwise ops (vnni_pointwise.h) with K <= kBcastK: each channel block's weights are
 // packed once per call and every pixel streams past them. Stack: wpack 72 KB, < 2 KB rest.
 bool RunPointwise(const Geometry& g, const int8_t* input, const int8_t* weights,
@@ -422,7 +270,7 @@ bool DepthwiseConv2D(const ConvParams& p, const Dims4& input_dims, const int8_t*
 bool FullyConnected(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
                     int32_t out_features, const int8_t* input, const int8_t* weights,
                     const int32_t* bias, int8_t* output) {
-  if (batches == 1) return FcRow(p, in_features, out_features, input, weights, bias, output);
+  if (batches == 1) return FullyConnectedRow(p, in_features, out_features, input, weights, bias, output);
   // Small weights (<= 16 KB): packed per call for the fully connected rows kernel; larger
   // ones through the pointwise tiles.
   if (FullyConnectedSmall(p, batches, in_features, out_features, input, weights, bias, output)) {

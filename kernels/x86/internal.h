@@ -51,14 +51,18 @@ bool FullyConnectedPacked(const FullyConnectedParams& p, int32_t batches, int32_
                           const int32_t* folded_bias, int8_t* output);
 // fc_packed_vnni.cc: the fully connected case, rows read in place (FullyConnectedPacked
 // tries it first).
+bool FullyConnectedPackedRows(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
+                              int32_t out_features, const int8_t* input, const int8_t* packed,
+                              const int32_t* folded_bias, int8_t* output);
 // fc_packed_vnni.cc: generic weights of small ops packed per call (FullyConnected tries it
 // first for 8+ rows).
 bool FullyConnectedSmall(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
                          int32_t out_features, const int8_t* input, const int8_t* weights,
                          const int32_t* bias, int8_t* output);
-bool FullyConnectedPackedRows(const FullyConnectedParams& p, int32_t batches, int32_t in_features,
-                              int32_t out_features, const int8_t* input, const int8_t* packed,
-                              const int32_t* folded_bias, int8_t* output);
+// fc_row_vnni.cc: one row (M = 1) with generic weights, read in place.
+bool FullyConnectedRow(const FullyConnectedParams& p, int32_t in_features, int32_t out_features,
+                       const int8_t* input, const int8_t* weights, const int32_t* bias,
+                       int8_t* output);
 bool Conv2DSmallK(const ConvParams& p, const Dims4& input_dims, const int8_t* input,
                   const Dims4& weights_dims, const int8_t* weights, const int32_t* bias,
                   const Dims4& output_dims, int8_t* output);

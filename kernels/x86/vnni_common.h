@@ -19,6 +19,15 @@ inline __mmask64 TailMask(int32_t rem) {
   return rem >= 64 ? ~0ULL : ((1ULL << rem) - 1);
 }
 
+// Sums of a0..a3 in lanes 0..3.
+inline __m128i Reduce4(__m512i a0, __m512i a1, __m512i a2, __m512i a3) {
+  const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(a0, a1), _mm512_unpackhi_epi32(a0, a1));
+  const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(a2, a3), _mm512_unpackhi_epi32(a2, a3));
+  const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
+  const __m256i v = _mm256_add_epi32(_mm512_castsi512_si256(u), _mm512_extracti64x4_epi64(u, 1));
+  return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+}
+
 // raw + col_off + row_off, requantized, clamped and stored as nb int8 outputs.
 inline void VnniEpilogue(const int32_t* raw, int32_t nb, const BlockParams& bp, int32_t row_off,
                      int32_t zo, int32_t act_min, int32_t act_max, int8_t* out) {

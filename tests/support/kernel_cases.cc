@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -59,8 +61,12 @@ void Activation(Rng& rng, int32_t* lo, int32_t* hi) {
 namespace {
 
 // One random fully connected case of the given shape; the parameters are drawn from rng.
+// make_x, when given, draws the activations for the case's input zero point.
+using MakeX = std::function<std::vector<int8_t>(int32_t zi, int64_t count)>;
+
 void CheckFullyConnectedCase(Rng& rng, int c, int32_t batches, int32_t in, int32_t out,
-                             const FullyConnectedFn& fn, int32_t zw_percent = 25) {
+                             const FullyConnectedFn& fn, int32_t zw_percent = 25,
+                             const MakeX& make_x = nullptr) {
   FullyConnectedParams p;
   p.input_zero_point = rng.ZeroPoint();
   p.weights_zero_point = rng.Chance(zw_percent) ? rng.ZeroPoint() : 0;
@@ -68,7 +74,8 @@ void CheckFullyConnectedCase(Rng& rng, int c, int32_t batches, int32_t in, int32
   Activation(rng, &p.act_min, &p.act_max);
   const RequantData rq = MakeRequant(rng, out);
   p.requant = rq.view();
-  const auto x = rng.Bytes(int64_t{batches} * in);
+  const auto x = make_x ? make_x(p.input_zero_point, int64_t{batches} * in)
+                        : rng.Bytes(int64_t{batches} * in);
   const auto w = rng.Bytes(int64_t{in} * out);
   bool null_bias;
   const auto bias = Bias(rng, out, &null_bias);
@@ -122,6 +129,53 @@ int CheckFullyConnectedLongRowRandom(uint32_t seed, int cases, FullyConnectedFn 
     whole_groups += in % 4 == 0 && in >= 128;
   }
   return whole_groups;
+}
+
+RowWindowCounts CheckFullyConnectedRowWindowsRandom(uint32_t seed, int cases,
+                                                   FullyConnectedFn fn) {
+  Rng rng(seed);
+  RowWindowCounts n;
+  int lo = 0, hi = 0;  // the window the activations are drawn from
+  const MakeX make_x = [&](int32_t zi, int64_t count) {
+    const int r = rng.Uniform(0, 2);
+    lo = r == 0 ? zi : r == 1 ? std::max(-128, zi - 128) : -128;
+    hi = r == 0 ? 127 : r == 1 ? std::min(127, zi + 127) : 127;
+    std::vector<int8_t> x(static_cast<size_t>(count));
+    for (auto& e : x) {
+      // The window's ends a tenth of the time: the modes' bounds are exact.
+      e = static_cast<int8_t>(rng.Chance(10) ? (rng.Chance(50) ? lo : hi) : rng.Uniform(lo, hi));
+    }
+    if (count > 0 && rng.Chance(20)) {
+      // One element just outside the window, where there is an outside: a range check
+      // that misses a single element picks a mode that overflows.
+      const size_t at = static_cast<size_t>(rng.Uniform(0, static_cast<int32_t>(count - 1)));
+      if (lo > -128 && rng.Chance(50)) x[at] = static_cast<int8_t>(lo - 1);
+      else if (hi < 127) x[at] = static_cast<int8_t>(hi + 1);
+    }
+    return x;
+  };
+  const auto enough = [&] {
+    return n.unsigned_range >= cases && n.signed_range >= cases && n.wider >= cases;
+  };
+  for (int c = 0; !enough(); ++c) {
+    const int32_t in = rng.Chance(50) ? 4 * rng.Uniform(1, 350) : rng.Uniform(1, 1400);
+    int32_t zi = 0, xmin = 127, xmax = -128;
+    CheckFullyConnectedCase(
+        rng, c, 1, in, rng.Uniform(1, 70),
+        [&](const FullyConnectedParams& p, int32_t b, int32_t i, int32_t o, const int8_t* x,
+            const int8_t* w, const int32_t* bias, int8_t* y) {
+          zi = p.input_zero_point;
+          for (int32_t k = 0; k < i; ++k) xmin = std::min<int32_t>(xmin, x[k]), xmax = std::max<int32_t>(xmax, x[k]);
+          fn(p, b, i, o, x, w, bias, y);
+        },
+        25, make_x);
+    if (::testing::Test::HasFatalFailure()) return n;
+    ++n.cases;
+    if (xmin - zi >= 0) ++n.unsigned_range;
+    else if (xmin - zi >= -128 && xmax - zi <= 127) ++n.signed_range;
+    else ++n.wider;
+  }
+  return n;
 }
 
 FcSmallCounts CheckFullyConnectedSmallRandom(uint32_t seed, int cases, FullyConnectedFn fn) {

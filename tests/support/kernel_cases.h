@@ -84,6 +84,14 @@ void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnected
 // batches == 1 with long rows: in a multiple of 4 in [128, 1400] 75% of the time, else
 // 1..1400; out 1..150. Runs until `cases` have in % 4 == 0 and in >= 128; returns that count.
 int CheckFullyConnectedLongRowRandom(uint32_t seed, int cases, FullyConnectedFn fn);
+// batches == 1, activations drawn inside a window of the input zero point: x - zi in
+// [0, 255], in [-128, 127], or the whole int8 range, sometimes with one element just
+// outside. Runs until each of the three ranges the single-row kernel tells apart
+// (unsigned, signed, wider) has `cases` cases.
+struct RowWindowCounts {
+  int cases = 0, unsigned_range = 0, signed_range = 0, wider = 0;
+};
+RowWindowCounts CheckFullyConnectedRowWindowsRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 // Small fully connected ops (batches 1..40, in 1..700, out 1..16 half the time, else
 // 17..200; weights zero point half the time), and a third of them with batches * in over
 // 32 KB (30..40 x 1100..1400 x 1..40), until each of out <= 16, out > 16, zw != 0, zw == 0
