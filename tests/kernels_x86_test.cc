@@ -4,6 +4,8 @@
 // INT32_MIN saturation, rounding ties, every shift in [-31, 31]).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -348,18 +350,27 @@ TEST_P(X86Kernels, RequantizationEdges) {
 
 // Requantization alone on uniformly random accumulators, multipliers (any int32) and shifts
 // (any in [-31, 31]), per channel: zero weights leave each accumulator at its bias. One row
-// (the single-row kernels) and seven (the GEMM epilogues).
+// (the single-row kernels) and seven (the GEMM epilogues); 67 channels, and every third round
+// 1..16 (the single-row kernel fills those lanes in vector ops). Half the accumulators are
+// drawn so that the result lands near [-300, 300], where the clamp does not hide a rounding
+// off by one (uniform ones mostly end far outside the int8 range).
 TEST_P(X86Kernels, RequantizationRandom) {
   Rng rng(9000 + static_cast<uint32_t>(GetParam()));
-  constexpr int32_t kIn = 5, kOut = 67;
-  const std::vector<int8_t> w(kIn * kOut, 0);
-  for (int round = 0; round < 600; ++round) {
+  constexpr int32_t kIn = 5;
+  for (int round = 0; round < 900; ++round) {
     const int32_t rows = round % 2 == 0 ? 1 : 7;
+    const int32_t kOut = round % 3 == 0 ? rng.Uniform(1, 16) : 67;
+    const std::vector<int8_t> w(kIn * kOut, 0);
     std::vector<int32_t> bias(kOut), mult(kOut), shift(kOut);
     for (int32_t c = 0; c < kOut; ++c) {
       bias[c] = rng.Uniform(INT32_MIN, INT32_MAX);
       mult[c] = rng.Chance(80) ? rng.Uniform(INT32_MIN, INT32_MAX) : rng.Multiplier();
       shift[c] = rng.Uniform(-31, 31);
+      if (mult[c] != 0 && rng.Chance(50)) {
+        // bias * mult / 2^31 * 2^shift ~ target; the int64 clamp keeps it an int32.
+        const double x = rng.Uniform(-300, 300) * 2147483648.0 / mult[c] * std::ldexp(1.0, -shift[c]);
+        bias[c] = static_cast<int32_t>(std::max(-2147483648.0, std::min(2147483647.0, std::round(x))));
+      }
     }
     FullyConnectedParams p;
     p.input_zero_point = rng.ZeroPoint();
@@ -371,7 +382,7 @@ TEST_P(X86Kernels, RequantizationRandom) {
     std::vector<int8_t> want(static_cast<size_t>(rows * kOut)), got(want.size(), 0x55);
     ref::FullyConnected(p, rows, kIn, kOut, x.data(), w.data(), bias.data(), want.data());
     x86::FullyConnected(p, rows, kIn, kOut, x.data(), w.data(), bias.data(), got.data());
-    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size())) << "round " << round;
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size())) << "round " << round << " out " << kOut << " rows " << rows;
   }
 }
 

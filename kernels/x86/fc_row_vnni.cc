@@ -152,7 +152,12 @@ __attribute__((always_inline)) inline void RowBlocks(const FullyConnectedParams&
   BlockParams bp;
   for (int32_t c0 = 0; c0 < N; c0 += kNB) {
     const int32_t nb = N - c0 < kNB ? N - c0 : kNB;
-    if (p.requant.count != 1 || c0 == 0) FillRequant(p.requant, c0, nb, &bp);
+    // A per-tensor rq is filled once; at c0 = 0 with nb <= 16 the op is that one block.
+    if (nb <= 16 && (p.requant.count != 1 || c0 == 0)) {
+      FillFirstVector(p.requant, c0, nb, &bp.rq);
+    } else if (p.requant.count != 1 || c0 == 0) {
+      FillRequant(p.requant, c0, nb, &bp);
+    }
     FillBias(bias, c0, nb, &bp);
     for (int32_t j0 = 0; j0 < nb; j0 += kRowChannels) {
       const int8_t* w[kRowChannels];
