@@ -74,7 +74,7 @@ TEST_P(X86Kernels, FullyConnectedSingleRowWindowsRandom) {
 }
 
 // Generic weights at every 4-byte misalignment mod 64 (and aligned), as in a model's
-// 16-byte aligned buffers: the single-row kernel reads rows of K % 4 == 0, K >= 128 as
+// 16-byte aligned buffers: the single-row kernel reads rows of K % 4 == 0, K >= 704 as
 // whole lines when some row is not 64-byte aligned.
 TEST_P(X86Kernels, FullyConnectedLongRowMisalignedRandom) {
   int calls = 0;

@@ -123,10 +123,10 @@ int CheckFullyConnectedLongRowRandom(uint32_t seed, int cases, FullyConnectedFn 
   Rng rng(seed);
   int whole_groups = 0;
   for (int c = 0; whole_groups < cases; ++c) {
-    const int32_t in = rng.Chance(75) ? 4 * rng.Uniform(32, 350) : rng.Uniform(1, 1400);
+    const int32_t in = rng.Chance(75) ? 4 * rng.Uniform(176, 350) : rng.Uniform(1, 1400);
     CheckFullyConnectedCase(rng, c, 1, in, rng.Uniform(1, 150), fn);
     if (::testing::Test::HasFatalFailure()) return whole_groups;
-    whole_groups += in % 4 == 0 && in >= 128;
+    whole_groups += in % 4 == 0 && in >= 704;
   }
   return whole_groups;
 }

@@ -81,8 +81,8 @@ void CheckFullyConnectedRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 // batches == 1 only: K around multiples of 16, N of 1..5 and up to 70, until `cases` of
 // them have K >= 16, with tiny K (1..15) in between.
 void CheckFullyConnectedSingleRowRandom(uint32_t seed, int cases, FullyConnectedFn fn);
-// batches == 1 with long rows: in a multiple of 4 in [128, 1400] 75% of the time, else
-// 1..1400; out 1..150. Runs until `cases` have in % 4 == 0 and in >= 128; returns that count.
+// batches == 1 with long rows: in a multiple of 4 in [704, 1400] 75% of the time, else
+// 1..1400; out 1..150. Runs until `cases` have in % 4 == 0 and in >= 704; returns that count.
 int CheckFullyConnectedLongRowRandom(uint32_t seed, int cases, FullyConnectedFn fn);
 // batches == 1, activations drawn inside a window of the input zero point: x - zi in
 // [0, 255], in [-128, 127], or the whole int8 range, sometimes with one element just
