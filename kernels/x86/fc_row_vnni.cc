@@ -152,11 +152,9 @@ __attribute__((always_inline)) inline void RowBlocks(const FullyConnectedParams&
   BlockParams bp;
   for (int32_t c0 = 0; c0 < N; c0 += kNB) {
     const int32_t nb = N - c0 < kNB ? N - c0 : kNB;
-    // A per-tensor rq is filled once; at c0 = 0 with nb <= 16 the op is that one block.
-    if (nb <= 16 && (p.requant.count != 1 || c0 == 0)) {
-      FillFirstVector(p.requant, c0, nb, &bp.rq);
-    } else if (p.requant.count != 1 || c0 == 0) {
-      FillRequant(p.requant, c0, nb, &bp);
+    // A per-tensor rq is filled once, for the lanes the op's blocks read.
+    if (p.requant.count != 1 || c0 == 0) {
+      bp.rq.Fill(p.requant, c0, nb, N < kNB ? (N + 15) / 16 * 16 : kNB);
     }
     FillBias(bias, c0, nb, &bp);
     for (int32_t j0 = 0; j0 < nb; j0 += kRowChannels) {

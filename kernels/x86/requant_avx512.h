@@ -65,43 +65,6 @@ inline __m512i Requant16(const Lanes& r, int32_t j, __m512i x, __m512i lo, __m51
   return _mm512_add_epi32(q, zo);
 }
 
-// Lanes [0, 16) as RequantLanes::Fill(rq, c0, n) builds them for a block of n <= 16
-// channels (per channel: multiplier 0 and shift 0 past n; per tensor: all 16 alike), in
-// vector ops: for a tiny op the scalar fill was a quarter of its time. Lanes from 16 on are
-// not written: a per-tensor rq serves one block only. Shifts in [-31, 31].
-template <int32_t N>
-inline void FillFirstVector(const Requant& rq, int32_t c0, int32_t n, RequantLanes<N>* r) {
-  const __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
-  const __m512i zero = _mm512_setzero_si512();
-  const bool uniform = rq.count == 1;
-  const __m512i mult = uniform ? _mm512_set1_epi32(rq.multiplier[0])
-                               : _mm512_maskz_loadu_epi32(m, rq.multiplier + c0);
-  const __m512i s = uniform ? _mm512_set1_epi32(rq.shift[0])
-                            : _mm512_maskz_loadu_epi32(m, rq.shift + c0);
-  const __m512i rsh = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
-  _mm512_store_si512(r->mult, mult);
-  _mm512_store_si512(r->mult_hi, _mm512_permutexvar_epi32(
-      _mm512_set_epi32(15, 15, 13, 13, 11, 11, 9, 9, 7, 7, 5, 5, 3, 3, 1, 1), mult));
-  _mm512_store_si512(r->lshift, _mm512_max_epi32(s, zero));
-  _mm512_store_si512(r->rshift, rsh);
-  // The 64-bit constants: the even lanes' 8, then the odd lanes' 8.
-  const __m512i even_odd = _mm512_permutexvar_epi32(
-      _mm512_set_epi32(15, 13, 11, 9, 7, 5, 3, 1, 14, 12, 10, 8, 6, 4, 2, 0), rsh);
-  for (int32_t h = 0; h < 2; ++h) {
-    const __m512i rr = _mm512_cvtepu32_epi64(h == 0 ? _mm512_castsi512_si256(even_odd)
-                                                    : _mm512_extracti64x4_epi64(even_odd, 1));
-    const __m512i half = _mm512_maskz_sllv_epi64(_mm512_cmpgt_epi64_mask(rr, zero),
-                                                 _mm512_set1_epi64(1),
-                                                 _mm512_add_epi64(rr, _mm512_set1_epi64(30)));
-    _mm512_store_si512(r->round + 8 * h, _mm512_add_epi64(half, _mm512_set1_epi64(int64_t{1} << 30)));
-    _mm512_store_si512(r->neg + 8 * h, _mm512_mask_mov_epi64(half, _mm512_cmpeq_epi64_mask(rr, zero),
-                                                            _mm512_set1_epi64(INT64_MIN)));
-    _mm512_store_si512(r->shift64 + 8 * h, _mm512_add_epi64(rr, _mm512_set1_epi64(31)));
-  }
-  r->any_lshift = _mm512_cmpgt_epi32_mask(s, zero) != 0;
-  r->any_sat = _mm512_cmpeq_epi32_mask(mult, _mm512_set1_epi32(INT32_MIN)) != 0;
-}
-
 // Shift range the lanes handle; callers fall back to the general kernels outside it.
 inline bool RequantShiftsOk(const Requant& rq) {
   for (int32_t i = 0; i < rq.count; ++i)
