@@ -53,8 +53,10 @@ struct RequantLanes {
     __mmask16 lsh = 0, sat = 0;
     for (int32_t v = 0; v < filled; v += 16) {
       const int32_t left = n - v;
-      const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xFFFF)
-                                     : static_cast<__mmask16>((1u << left) - 1);
+      // left <= 0 only for a per-tensor rq, which reads no lanes.
+      const __mmask16 m = left >= 16  ? static_cast<__mmask16>(0xFFFF)
+                          : left <= 0 ? static_cast<__mmask16>(0)
+                                      : static_cast<__mmask16>((1u << left) - 1);
       const __m512i mult16 = uniform ? _mm512_set1_epi32(rq.multiplier[0])
                                      : _mm512_maskz_loadu_epi32(m, rq.multiplier + c0 + v);
       const __m512i shift16 = uniform ? _mm512_set1_epi32(rq.shift[0])
