@@ -4,9 +4,7 @@
 // table; requantization (QUANTIZE, and concatenation inputs whose scale or zero point differs
 // from the output's) builds its table with the reference kernel on the 256 possible inputs,
 // so every output is the reference's own result for that byte.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
+#include "kernels/x86/avx512.h"
 
 #include <cstdint>
 
@@ -18,8 +16,6 @@ namespace qinfer {
 namespace kernels {
 namespace x86 {
 namespace {
-
-#define QINFER_VBMI __attribute__((target("avx512vbmi")))
 
 // Below this many bytes building a requantization table costs more than it saves.
 constexpr int32_t kMinRequantBytes = 1024;

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <cstring>
 
-// First: it also silences GCC 12 about its own AVX-512 intrinsics (see there).
+#include "kernels/x86/avx512.h"
 #include "kernels/x86/requant_avx512.h"
 
 #include "kernels/x86/internal.h"

@@ -11,7 +11,7 @@
 // them. All int32 sums wrap mod 2^32, so the result equals the reference's accumulator.
 #include <cstdint>
 
-// First: it also silences GCC 12 about its own AVX-512 intrinsics (see there).
+#include "kernels/x86/avx512.h"
 #include "kernels/x86/requant_avx512.h"
 
 #include "kernels/x86/internal.h"

@@ -10,10 +10,7 @@
 // broadcast N/H/W dims (broadcast_rows.h). In place (output == an input) is safe: each
 // vector is read before it is written. Mul: the product of the two zero-point-shifted
 // inputs (|x| <= 65025) and one rescaling rounded once, 32 elements per step (MulKernel).
-// GCC 12's AVX-512 intrinsics start from a self-initialized "undefined" vector.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
+#include "kernels/x86/avx512.h"
 
 #include <cstdint>
 
@@ -78,8 +75,8 @@ struct TermPlanes {
   }
 };
 
-// Table lookups need AVX512-VBMI (vpermi2b: 64 byte lookups in a 128-byte table).
-#define QINFER_VBMI __attribute__((target("avx512vbmi")))
+// Table lookups need AVX512-VBMI (QINFER_VBMI, avx512.h): vpermi2b, 64 byte lookups in a
+// 128-byte table.
 
 QINFER_VBMI inline __m512i Plane(const int8_t* plane, __m512i x, __mmask64 negative) {
   const __m512i* t = reinterpret_cast<const __m512i*>(plane);

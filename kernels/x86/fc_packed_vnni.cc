@@ -8,9 +8,7 @@
 // and weights not 64-byte aligned are realigned when one or two rows stream them.
 #include <cstdint>
 
-// First: it also silences GCC 12 about its own AVX-512 intrinsics (see there).
-#include "kernels/x86/requant_avx512.h"
-
+#include "kernels/x86/avx512.h"
 #include "kernels/x86/driver.h"
 #include "kernels/x86/internal.h"
 #include "kernels/x86/packed_layout.h"

@@ -12,9 +12,7 @@
 //    weight bytes, as the -(128 + zi) * sum(w) correction must be summed per call.
 #include <cstdint>
 
-// First: it also silences GCC 12 about its own AVX-512 intrinsics (see there).
-#include "kernels/x86/requant_avx512.h"
-
+#include "kernels/x86/avx512.h"
 #include "kernels/x86/driver.h"
 #include "kernels/x86/internal.h"
 #include "kernels/x86/vnni_common.h"

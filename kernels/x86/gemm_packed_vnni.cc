@@ -3,11 +3,7 @@
 // summed here. Each output-channel block runs through the broadcast tile of vnni_tile.h.
 // Activations are read in place, per tap: a tap's channels are contiguous in NHWC, and taps in the padding read a zi-filled buffer
 // (whose w * (zi + 128) the folded bias cancels, as the reference adds nothing there).
-// GCC 12 flags its own _mm512_undefined_epi32() (self-initialized) inside AVX-512 intrinsics.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-
-#include <immintrin.h>
+#include "kernels/x86/avx512.h"
 
 #include "kernels/x86/driver.h"
 #include "kernels/x86/internal.h"

@@ -2,11 +2,7 @@
 // vpdpbusd multiplies unsigned by signed bytes: activations go in as a + 128 (a ^ 0x80), and
 // the driver folds -(128 + zi) * sum(w) into the per-channel offset, so the int32 result is
 // exactly the reference accumulator (mod 2^32, like the reference's int32 sum).
-// GCC 12 flags its own _mm512_undefined_epi32() (self-initialized) inside AVX-512 intrinsics.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-
-#include <immintrin.h>
+#include "kernels/x86/avx512.h"
 
 #include "kernels/x86/driver.h"
 #include "kernels/x86/internal.h"

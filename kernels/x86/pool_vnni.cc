@@ -8,10 +8,7 @@
 // rounding (sum +/- count/2, truncating division) as (|sum| + count/2) * ceil(2^31 / count)
 // >> 31 with the sign put back; exact because (|sum| + count/2) * count < 2^31 for
 // count <= 256. The reciprocal is recomputed only when the window count changes.
-// GCC 12's AVX-512 intrinsics start from a self-initialized "undefined" vector.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
+#include "kernels/x86/avx512.h"
 
 #include <cstdint>
 

@@ -5,14 +5,9 @@
 #ifndef QINFER_KERNELS_X86_REQUANT_AVX512_H_
 #define QINFER_KERNELS_X86_REQUANT_AVX512_H_
 
-// GCC 12 flags its own _mm512_undefined_epi32() (self-initialized) inside AVX-512 intrinsics;
-// for the rest of each including *_vnni.cc file.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-
-#include <immintrin.h>
-
 #include <cstdint>
+
+#include "kernels/x86/avx512.h"
 
 #include "kernels/types.h"
 #include "kernels/x86/requant_lanes.h"
